@@ -1,0 +1,3 @@
+from mockidp.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,199 @@
+"""The `mockidp` command: `serve` (the default), `check`, `token`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from mockidp import __version__
+from mockidp.paths import default_fixtures
+
+log = logging.getLogger("mockidp")
+
+
+def _public_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise argparse.ArgumentTypeError(
+            f"must be an absolute http(s) URL such as https://idp.example.com, got {value!r}"
+        )
+    return value.rstrip("/")
+
+
+def _port(value: str) -> int:
+    if not value.isdigit() or not 0 <= int(value) <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number from 0 to 65535, got {value!r}")
+    return int(value)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mockidp",
+        description="An offline stand-in for an OCI IAM Identity Domain (IDCS) as an OAuth2/OIDC server.",
+    )
+    parser.add_argument("--version", action="version", version=f"mockidp {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="{serve,check,token}")
+
+    serve = commands.add_parser("serve", help="run the server (the default command)")
+    add_serve_arguments(serve)
+
+    check = commands.add_parser("check", help="validate a fixture directory")
+    check.add_argument("directory", type=Path)
+
+    token = commands.add_parser("token", help="print a token minted offline from the fixtures")
+    token.add_argument("--client", required=True, help="client_id of a fixture client")
+    token.add_argument("--user", help="user_name of a fixture user (a user token; default: a client token)")
+    token.add_argument("--scope", help="scopes to ask for (default: the client's allowed scopes, or openid)")
+    token.add_argument("--fixtures", type=Path, default=None, help="fixture directory (default: the shipped one)")
+    token.add_argument(
+        "--public-url",
+        type=_public_url,
+        default="http://127.0.0.1:8000",
+        help='the server URL to put in the tokens (matters with issuer = "self")',
+    )
+    token.add_argument("--json", action="store_true", help="print the whole token response as JSON")
+    return parser
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--fixtures", type=Path, default=None, help="fixture directory (default: the shipped one)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=_port, default=8000, help="port to listen on (default 8000; 0 = any free)")
+    parser.add_argument(
+        "--public-url",
+        type=_public_url,
+        help="the URL clients use, when it differs from the "
+        "listening address (e.g. behind a proxy); default: taken from each request",
+    )
+    parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    parser.add_argument("--access-log", action="store_true", help="log every request")
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(level=level.upper(), format="mockidp: %(levelname)s: %(message)s", stream=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
+        argv = ["serve", *argv]
+    args = parser.parse_args(argv)
+    if args.command == "check":
+        return run_check(args.directory)
+    if args.command == "token":
+        setup_logging("warning")
+        return run_token(args)
+    setup_logging(args.log_level)
+    return run_serve(args)
+
+
+def run_check(directory: Path) -> int:
+    from mockidp.core.fixtures import check_fixtures
+
+    problems = check_fixtures(directory)
+    for problem in problems:
+        print(problem)
+    if not problems:
+        print(f"{directory}: fixtures are valid")
+    return 1 if problems else 0
+
+
+def _load_domain(directory: Path | None):  # noqa: ANN202 - returns IdentityDomain or None after printing why
+    from mockidp.core.domain import IdentityDomain
+    from mockidp.core.fixtures import FixtureError
+
+    directory = directory or default_fixtures()
+    try:
+        return IdentityDomain.load(directory)
+    except FixtureError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(
+            f"mockidp: the fixtures in {directory} have {len(exc.problems)} problem(s); nothing started",
+            file=sys.stderr,
+        )
+    except ValueError as exc:
+        print(f"mockidp: {exc}", file=sys.stderr)
+    return None
+
+
+def run_token(args: argparse.Namespace) -> int:
+    from mockidp.core.claims import Grant, Session
+    from mockidp.core.errors import OAuthError
+    from mockidp.core.tokens import issue_tokens
+
+    domain = _load_domain(args.fixtures)
+    if domain is None:
+        return 1
+    client = domain.client(args.client)
+    if client is None:
+        print(
+            f"mockidp: no client {args.client!r} in the fixtures (known: {', '.join(domain.fixtures.clients)})",
+            file=sys.stderr,
+        )
+        return 1
+    user = None
+    if args.user:
+        user = domain.user(args.user)
+        if user is None:
+            print(
+                f"mockidp: no user {args.user!r} in the fixtures (known: {', '.join(domain.fixtures.users)})",
+                file=sys.stderr,
+            )
+            return 1
+    scope = args.scope or (" ".join(client.allowed_scopes) if client.allowed_scopes and user is None else "openid")
+    try:
+        scopes = domain.scopes.resolve(client, scope, user)
+    except OAuthError as exc:
+        print(
+            f"mockidp: {exc.error}: {exc.description} ({exc.reason})"
+            if exc.reason != exc.description
+            else f"mockidp: {exc.error}: {exc.description}",
+            file=sys.stderr,
+        )
+        return 1
+    session = Session.start(domain.clock.now(), domain.settings.session_ttl) if user else None
+    grant_type = "password" if user else "client_credentials"
+    body = issue_tokens(domain, domain.urls(args.public_url), Grant(client, scopes, grant_type, user, session))
+    print(json.dumps(body, indent=2) if args.json else body.get("access_token") or json.dumps(body))
+    return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from mockidp.server import BindError, bind, make_server, url_for
+    from mockidp.web.app import create_app
+    from mockidp.web.context import ServerSettings
+
+    domain = _load_domain(args.fixtures)
+    if domain is None:
+        return 1
+    try:
+        sock = bind(args.host, args.port)
+    except BindError as exc:
+        print(f"mockidp: {exc}", file=sys.stderr)
+        return 1
+    url = args.public_url or url_for(sock)
+    app = create_app([domain], ServerSettings(public_url=args.public_url))
+    fixtures = domain.fixtures
+    log.info(
+        "identity domain %s from %s: %d clients, %d users, %d resources",
+        domain.tenant,
+        fixtures.directory,
+        len(fixtures.clients),
+        len(fixtures.users),
+        len(fixtures.resources),
+    )
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        log.warning("listening on %s: anyone who can reach this address can get tokens from this mock", args.host)
+
+    def ready() -> None:
+        print(url, flush=True)
+
+    server = make_server(app, log_level=args.log_level, access_log=args.access_log, on_ready=ready)
+    server.run(sockets=[sock])
+    return 0

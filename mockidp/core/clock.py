@@ -1,0 +1,52 @@
+"""The domain's only source of "now". Tests can move it (advance, set, freeze); it drives token
+`iat`/`exp`, and every expiry check (tokens, codes, refresh tokens, sessions)."""
+
+from __future__ import annotations
+
+import time
+
+from mockidp.core.store import Store
+
+_NS = "clock"
+_KEY = "state"
+
+
+class Clock:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def now(self) -> float:
+        state = self._store.get(_NS, _KEY)
+        if state is None:
+            return time.time()
+        base = state["frozen_at"] if state.get("frozen_at") is not None else time.time()
+        return base + state.get("offset", 0.0)
+
+    def state(self) -> dict:
+        """What the clock is doing: the current instant, the offset from real time, frozen or not."""
+        now = self.now()
+        stored = self._store.get(_NS, _KEY) or {}
+        return {"now": now, "offset": now - time.time(), "frozen": stored.get("frozen_at") is not None}
+
+    def advance(self, seconds: float) -> None:
+        state = dict(self._store.get(_NS, _KEY) or {})
+        state["offset"] = state.get("offset", 0.0) + seconds
+        self._store.put(_NS, _KEY, state)
+
+    def set(self, instant: float) -> None:
+        state = dict(self._store.get(_NS, _KEY) or {})
+        base = state["frozen_at"] if state.get("frozen_at") is not None else time.time()
+        state["offset"] = instant - base
+        self._store.put(_NS, _KEY, state)
+
+    def freeze(self) -> None:
+        now = self.now()
+        self._store.put(_NS, _KEY, {"frozen_at": now, "offset": 0.0})
+
+    def unfreeze(self) -> None:
+        """Let time run again from where it stands now."""
+        now = self.now()
+        self._store.put(_NS, _KEY, {"offset": now - time.time()})
+
+    def reset(self) -> None:
+        self._store.delete(_NS, _KEY)

@@ -1,0 +1,92 @@
+"""`IdentityDomain`: one identity domain — its fixtures, keys, clock and state — with no HTTP in it."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from mockidp.core.clock import Clock
+from mockidp.core.fixtures import load_fixtures
+from mockidp.core.keys import KeyRing, SigningKey, load_or_create
+from mockidp.core.model import Client, Fixtures, User
+from mockidp.core.scopes import ScopeCatalog
+from mockidp.core.store import MemoryStore, Store
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+@dataclass(frozen=True)
+class Urls:
+    """The domain's URLs as a client reached it (or as `--public-url` says).
+
+    `base` is the domain URL with no trailing slash; endpoints carry an explicit port, as the real
+    discovery document does (`https://idcs-….identity.oraclecloud.com:443/oauth2/v1/token`).
+    """
+
+    base: str
+    issuer: str
+
+    @property
+    def endpoint_base(self) -> str:
+        parts = urlsplit(self.base)
+        if parts.port is not None or parts.scheme not in DEFAULT_PORTS:
+            return self.base
+        host = parts.netloc.rpartition("@")[2]
+        return f"{parts.scheme}://{host}:{DEFAULT_PORTS[parts.scheme]}{parts.path}"
+
+    @property
+    def tenant_iss(self) -> str:
+        return self.endpoint_base
+
+    def endpoint(self, path: str) -> str:
+        return self.endpoint_base + path
+
+
+def tenant_from_key(key: SigningKey) -> str:
+    """A tenant name that stays the same as long as the signing key does."""
+    numbers = key.private_key.public_key().public_numbers()
+    return "idcs-" + hashlib.sha256(numbers.n.to_bytes(256, "big")).hexdigest()[:32]
+
+
+class IdentityDomain:
+    def __init__(self, fixtures: Fixtures, signing_key: SigningKey, store: Store | None = None) -> None:
+        self.fixtures = fixtures
+        self.settings = fixtures.domain
+        self.keys = KeyRing(signing_key)
+        self.store: Store = store if store is not None else MemoryStore()
+        self.clock = Clock(self.store)
+        self.tenant = self.settings.tenant or tenant_from_key(signing_key)
+        self.scopes = ScopeCatalog(fixtures.resources, self.tenant)
+        self._urls: dict[str, Urls] = {}
+
+    @classmethod
+    def load(cls, directory: str | Path, store: Store | None = None) -> IdentityDomain:
+        """Read fixtures (raising `FixtureError`) and the signing key next to them (creating it if missing)."""
+        fixtures = load_fixtures(directory)
+        key = load_or_create(Path(directory) / fixtures.domain.signing_key)
+        return cls(fixtures, key, store)
+
+    def client(self, client_id: str) -> Client | None:
+        return self.fixtures.clients.get(client_id)
+
+    def user(self, user_name: str) -> User | None:
+        return self.fixtures.users.get(user_name)
+
+    def urls(self, base: str) -> Urls:
+        """URLs for a base URL; cached, since every request needs them."""
+        urls = self._urls.get(base)
+        if urls is None:
+            base = base.rstrip("/")
+            issuer = base if self.settings.issuer == "self" else self.settings.issuer
+            urls = self._urls[base] = Urls(base, issuer)
+            if len(self._urls) > 64:  # a client varying its Host header must not grow this forever
+                self._urls.pop(next(iter(self._urls)))
+        return urls
+
+    @property
+    def public_key(self) -> rsa.RSAPublicKey:
+        return self.keys.active.public_key

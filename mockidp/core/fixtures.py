@@ -1,0 +1,474 @@
+"""Reading a fixture directory into a `Fixtures` model, refusing every mistake with its file and key path.
+
+A directory is one identity domain: every `*.toml` and `*.json` file in it is read and merged (`[domain]`
+keys may each be set once; `[[resources]]`, `[[clients]]`, `[[users]]`, `[[codes]]` are concatenated).
+Problems are collected, not raised one at a time, so `mockidp check` can list them all at once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from mockidp.core.errors import OAuthError
+from mockidp.core.model import (
+    AUTHORIZATION_CODE,
+    CLIENT_CREDENTIALS,
+    DEFAULT_ISSUER,
+    GRANT_ALIASES,
+    IMPLICIT,
+    KNOWN_GRANTS,
+    REFRESH_TOKEN,
+    Client,
+    DomainSettings,
+    FixedCode,
+    Fixtures,
+    Resource,
+    User,
+)
+from mockidp.core.scopes import IDM_PREFIX, OIDC_SCOPES, ScopeCatalog
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.path}: {self.message}"
+
+
+class FixtureError(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(map(str, problems)))
+        self.problems = problems
+
+
+# ---------------------------------------------------------------------------------------------- field checks
+
+Check = Callable[[Any], str | None]
+
+
+def _nonempty(value: str) -> str | None:
+    return None if value.strip() else "must not be empty"
+
+
+def _token(value: str) -> str | None:
+    if not value:
+        return "must not be empty"
+    return "must not contain spaces" if re.search(r"\s", value) else None
+
+
+def _between(low: int, high: int) -> Check:
+    return lambda value: None if low <= value <= high else f"must be between {low} and {high}, got {value}"
+
+
+def _tenant(value: str) -> str | None:
+    ok = re.fullmatch(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", value)
+    return None if ok else f'must be a lowercase DNS label such as "idcs-{"0" * 32}", got {value!r}'
+
+
+def _issuer(value: str) -> str | None:
+    if value == "self" or _absolute_http_url(value):
+        return None
+    return f'must be "self" or an absolute http(s) URL such as {DEFAULT_ISSUER!r}, got {value!r}'
+
+
+def _absolute_http_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _redirect_uri(value: str) -> str | None:
+    parts = urlsplit(value)
+    if not parts.scheme or parts.fragment or "#" in value:
+        return f"must be an absolute URL without a fragment, got {value!r}"
+    if parts.scheme in ("http", "https") and not parts.netloc:
+        return f"must name a host, got {value!r}"
+    return None
+
+
+def _grant(value: str) -> str | None:
+    if value in KNOWN_GRANTS or value in GRANT_ALIASES:
+        return None
+    return f"unknown grant type {value!r}; known: {', '.join([*KNOWN_GRANTS, *GRANT_ALIASES])}"
+
+
+RESERVED_CLAIMS = frozenset({"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "tok_type", "client_id", "scope"})
+
+
+def _claims(value: dict) -> str | None:
+    taken = sorted(RESERVED_CLAIMS & value.keys())
+    if taken:
+        return (
+            f"{', '.join(taken)} {'is' if len(taken) == 1 else 'are'} set by the domain itself "
+            "(mint tokens with any claims through the control plane instead)"
+        )
+    return None
+
+
+# ---------------------------------------------------------------------------------------------- schema
+
+_REQUIRED = object()
+STR, INT, BOOL, STRS, TABLE = "a string", "an integer", "a boolean", "a list of strings", "a table"
+
+
+@dataclass(frozen=True)
+class Field:
+    kind: str
+    default: Any = _REQUIRED
+    check: Check | None = None
+    item_check: Check | None = None  # for lists: checked on each element
+
+
+DOMAIN_FIELDS = {
+    "tenant": Field(STR, None, _tenant),
+    "issuer": Field(STR, DEFAULT_ISSUER, _issuer),
+    "access_token_ttl": Field(INT, 3600, _between(60, 31536000)),
+    "refresh_token_ttl": Field(INT, 604800, _between(60, 31536000 * 10)),
+    "code_ttl": Field(INT, 180, _between(1, 86400)),
+    "session_ttl": Field(INT, 28800, _between(60, 31536000)),
+    "jwks_requires_auth": Field(BOOL, False),
+    "signing_key": Field(STR, "signing-key.pem", _nonempty),
+    "region": Field(STR, "us-ashburn-1", _token),
+    "domain_name": Field(STR, "Default", _nonempty),
+}
+RESOURCE_FIELDS = {
+    "name": Field(STR, check=_nonempty),
+    "audience": Field(STR, check=_token),
+    "secondary_audiences": Field(STRS, [], item_check=_token),
+    "scopes": Field(STRS, check=lambda v: None if v else "must list at least one scope", item_check=_token),
+}
+CLIENT_FIELDS = {
+    "client_id": Field(STR, check=_token),
+    "client_secret": Field(STR, None, _nonempty),
+    "name": Field(STR, ""),
+    "grant_types": Field(STRS, None, item_check=_grant),
+    "redirect_uris": Field(STRS, [], item_check=_redirect_uri),
+    "post_logout_redirect_uris": Field(STRS, [], item_check=_redirect_uri),
+    "allowed_scopes": Field(STRS, [], item_check=_token),
+    "app_roles": Field(STRS, []),
+    "public_key": Field(STR, None, _nonempty),
+    "claims": Field(TABLE, {}, _claims),
+}
+USER_FIELDS = {
+    "user_name": Field(STR, check=_token),
+    "password": Field(STR, None),
+    "name": Field(STR, ""),
+    "given_name": Field(STR, ""),
+    "family_name": Field(STR, ""),
+    "email": Field(STR, ""),
+    "email_verified": Field(BOOL, False),
+    "groups": Field(STRS, []),
+    "app_roles": Field(STRS, []),
+    "claims": Field(TABLE, {}, _claims),
+    "display_name": Field(STR, ""),
+    "updated_at": Field(INT, 0, _between(0, 2**41)),
+    "gender": Field(STR, ""),
+    "birthdate": Field(STR, ""),
+    "website": Field(STR, ""),
+    "phone_number": Field(STR, ""),
+    "locale": Field(STR, "en"),
+    "timezone": Field(STR, "America/Chicago"),
+}
+CODE_FIELDS = {
+    "code": Field(STR, check=_token),
+    "client_id": Field(STR, check=_nonempty),
+    "user": Field(STR, check=_nonempty),
+    "redirect_uri": Field(STR, check=_redirect_uri),
+    "scope": Field(STR, "openid", _nonempty),
+}
+LIST_SECTIONS = {"resources": RESOURCE_FIELDS, "clients": CLIENT_FIELDS, "users": USER_FIELDS, "codes": CODE_FIELDS}
+SECTIONS = ("domain", *LIST_SECTIONS)
+
+
+def _type_ok(kind: str, value: Any) -> bool:
+    if kind == STR:
+        return isinstance(value, str)
+    if kind == INT:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == BOOL:
+        return isinstance(value, bool)
+    if kind == STRS:
+        return isinstance(value, list) and all(isinstance(item, str) for item in value)
+    return isinstance(value, dict)
+
+
+def read_table(
+    raw: Any, fields: dict[str, Field], file: str, path: str, problems: list[Problem]
+) -> dict[str, Any] | None:
+    """Check one table against its fields; returns the values with defaults, or None if it has problems."""
+    if not isinstance(raw, dict):
+        problems.append(Problem(file, path, f"must be a table, got {_kind_of(raw)}"))
+        return None
+    before = len(problems)
+    values: dict[str, Any] = {}
+    for key in raw:
+        if key not in fields:
+            problems.append(Problem(file, f"{path}.{key}", f"unknown key; expected one of {', '.join(fields)}"))
+    for key, spec in fields.items():
+        where = f"{path}.{key}"
+        if key not in raw:
+            if spec.default is _REQUIRED:
+                problems.append(Problem(file, where, f"is required ({spec.kind})"))
+            else:
+                values[key] = spec.default
+            continue
+        value = raw[key]
+        if not _type_ok(spec.kind, value):
+            problems.append(Problem(file, where, f"must be {spec.kind}, got {_kind_of(value)}"))
+            continue
+        message = spec.check(value) if spec.check else None
+        if message:
+            problems.append(Problem(file, where, message))
+        if spec.item_check:
+            for index, item in enumerate(value):
+                message = spec.item_check(item)
+                if message:
+                    problems.append(Problem(file, f"{where}[{index}]", message))
+        values[key] = value
+    return values if len(problems) == before else None
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, int | float):
+        return f"a number ({value})"
+    if isinstance(value, str):
+        return f"a string ({value!r})"
+    if isinstance(value, list):
+        return "a list"
+    return "a table" if isinstance(value, dict) else type(value).__name__
+
+
+# ---------------------------------------------------------------------------------------------- building models
+
+
+def build_resource(values: dict[str, Any]) -> Resource:
+    return Resource(values["name"], values["audience"], tuple(values["secondary_audiences"]), tuple(values["scopes"]))
+
+
+def build_client(values: dict[str, Any]) -> Client:
+    grants = values["grant_types"]
+    if grants is None:  # sensible defaults: a confidential client can do server-to-server too
+        grants = [AUTHORIZATION_CODE, REFRESH_TOKEN]
+        if values["client_secret"] is not None:
+            grants.insert(0, CLIENT_CREDENTIALS)
+    return Client(
+        client_id=values["client_id"],
+        client_secret=values["client_secret"],
+        name=values["name"],
+        grant_types=tuple(dict.fromkeys(GRANT_ALIASES.get(g, g) for g in grants)),
+        redirect_uris=tuple(values["redirect_uris"]),
+        post_logout_redirect_uris=tuple(values["post_logout_redirect_uris"]),
+        allowed_scopes=tuple(values["allowed_scopes"]),
+        app_roles=tuple(values["app_roles"]),
+        public_key=values["public_key"],
+        claims=dict(values["claims"]),
+    )
+
+
+def build_user(values: dict[str, Any]) -> User:
+    values = dict(values)
+    values["groups"] = tuple(values["groups"])
+    values["app_roles"] = tuple(values["app_roles"])
+    values["claims"] = dict(values["claims"])
+    return User(**values)
+
+
+def client_problems(client: Client, catalog: ScopeCatalog, directory: Path | None) -> list[tuple[str, str]]:
+    """What is wrong with a client beyond its types: (key path below the client, message) pairs."""
+    found = []
+    if client.is_public and CLIENT_CREDENTIALS in client.grant_types:
+        found.append(("grant_types", "a public client (no client_secret) cannot use client_credentials"))
+    if not client.redirect_uris and ({AUTHORIZATION_CODE, IMPLICIT} & set(client.grant_types)):
+        found.append(("redirect_uris", "authorization_code and implicit need at least one redirect URI"))
+    for index, scope in enumerate(client.allowed_scopes):
+        if scope in OIDC_SCOPES or scope.startswith(IDM_PREFIX) or catalog.lookup(scope):
+            continue
+        found.append(
+            (
+                f"allowed_scopes[{index}]",
+                f"{scope!r} is not a scope of any resource; a fully qualified scope is the resource's "
+                'audience followed by the scope value, e.g. "https://orders.example.com/read"',
+            )
+        )
+    if client.public_key and directory is not None and not (directory / client.public_key).is_file():
+        found.append(("public_key", f"no such file {client.public_key!r} in {directory}"))
+    return found
+
+
+# ---------------------------------------------------------------------------------------------- the directory
+
+
+@dataclass
+class _Merged:
+    domain: dict[str, Any] = field(default_factory=dict)
+    domain_origin: dict[str, str] = field(default_factory=dict)
+    items: dict[str, list[tuple[str, str, Any]]] = field(default_factory=lambda: {s: [] for s in LIST_SECTIONS})
+
+
+def _read_file(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(path.name, "(file)", f"cannot be read: {exc}"))
+        return None
+    try:
+        data = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        problems.append(Problem(path.name, "(syntax)", f"not valid TOML: {exc}"))
+        return None
+    except json.JSONDecodeError as exc:
+        problems.append(Problem(path.name, f"line {exc.lineno}", f"not valid JSON: {exc.msg} (column {exc.colno})"))
+        return None
+    if not isinstance(data, dict):
+        problems.append(Problem(path.name, "(top)", "must be a JSON object with domain/resources/clients/users/codes"))
+        return None
+    return data
+
+
+def fixture_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.iterdir() if p.suffix in (".toml", ".json") and p.is_file())
+
+
+def _merge(directory: Path, problems: list[Problem]) -> _Merged:
+    merged = _Merged()
+    files = fixture_files(directory)
+    if not files:
+        problems.append(Problem(str(directory), "(directory)", "holds no *.toml or *.json fixture file"))
+    for path in files:
+        data = _read_file(path, problems)
+        if data is None:
+            continue
+        for key, value in data.items():
+            if key not in SECTIONS:
+                problems.append(Problem(path.name, key, f"unknown section; expected one of {', '.join(SECTIONS)}"))
+            elif key == "domain":
+                if not isinstance(value, dict):
+                    problems.append(Problem(path.name, "domain", f"must be a table, got {_kind_of(value)}"))
+                    continue
+                for name, setting in value.items():
+                    if name in merged.domain:
+                        problems.append(
+                            Problem(path.name, f"domain.{name}", f"already set in {merged.domain_origin[name]}")
+                        )
+                    merged.domain[name] = setting
+                    merged.domain_origin[name] = path.name
+            elif not isinstance(value, list):
+                problems.append(
+                    Problem(path.name, key, f"must be an array of tables ([[{key}]]), got {_kind_of(value)}")
+                )
+            else:
+                merged.items[key].extend((path.name, f"{key}[{i}]", item) for i, item in enumerate(value))
+    return merged
+
+
+def _unique_by(entries: list[tuple[str, str, Any]], key: str, label: str, problems: list[Problem]) -> dict:
+    seen: dict[str, tuple[str, str, Any]] = {}
+    for file, path, item in entries:
+        ident = item[key]
+        if ident in seen:
+            first_file, first_path, _ = seen[ident]
+            problems.append(
+                Problem(file, f"{path}.{key}", f"duplicate {label} {ident!r} (first in {first_file}: {first_path})")
+            )
+        else:
+            seen[ident] = (file, path, item)
+    return seen
+
+
+def _read(directory: Path) -> tuple[Fixtures | None, list[Problem]]:
+    problems: list[Problem] = []
+    if not directory.is_dir():
+        return None, [Problem(str(directory), "(directory)", "no such directory")]
+    merged = _merge(directory, problems)
+
+    domain_file = next(iter(merged.domain_origin.values()), "(domain)")
+    domain_values = read_table(merged.domain, DOMAIN_FIELDS, domain_file, "domain", problems)
+    domain = DomainSettings(**domain_values) if domain_values else DomainSettings()
+
+    checked: dict[str, list[tuple[str, str, Any]]] = {}
+    for section, fields in LIST_SECTIONS.items():
+        checked[section] = []
+        for file, path, raw in merged.items[section]:
+            values = read_table(raw, fields, file, path, problems)
+            if values is not None:
+                checked[section].append((file, path, values))
+
+    resources = [
+        build_resource(v) for _, _, v in _unique_by(checked["resources"], "audience", "audience", problems).values()
+    ]
+    catalog = ScopeCatalog(resources, domain.tenant or "idcs-check")
+    scope_owner: dict[str, str] = {}
+    for resource in resources:
+        for value in resource.scopes:
+            qualified = resource.audience + value
+            if qualified in scope_owner and scope_owner[qualified] != resource.name:
+                problems.append(
+                    Problem(
+                        "(resources)",
+                        resource.name,
+                        f"scope {qualified!r} is also a scope of resource {scope_owner[qualified]!r}",
+                    )
+                )
+            scope_owner[qualified] = resource.name
+
+    clients: dict[str, Client] = {}
+    for file, path, values in _unique_by(checked["clients"], "client_id", "client_id", problems).values():
+        client = build_client(values)
+        for key, message in client_problems(client, catalog, directory):
+            problems.append(Problem(file, f"{path}.{key}", message))
+        clients[client.client_id] = client
+
+    users = {
+        v["user_name"]: build_user(v)
+        for _, _, v in _unique_by(checked["users"], "user_name", "user_name", problems).values()
+    }
+
+    codes: dict[str, FixedCode] = {}
+    for file, path, values in _unique_by(checked["codes"], "code", "code", problems).values():
+        code = FixedCode(**values)
+        client = clients.get(code.client_id)
+        if client is None:
+            problems.append(Problem(file, f"{path}.client_id", f"no client with client_id {code.client_id!r}"))
+        elif code.redirect_uri not in client.redirect_uris:
+            problems.append(
+                Problem(
+                    file,
+                    f"{path}.redirect_uri",
+                    f"{code.redirect_uri!r} is not one of client {client.client_id}'s redirect_uris",
+                )
+            )
+        if code.user not in users:
+            problems.append(Problem(file, f"{path}.user", f"no user with user_name {code.user!r}"))
+        if client is not None and code.user in users:
+            try:
+                catalog.resolve(client, code.scope, users[code.user])
+            except OAuthError as exc:
+                problems.append(Problem(file, f"{path}.scope", exc.reason))
+        codes[code.code] = code
+
+    fixtures = Fixtures(directory, domain, tuple(resources), clients, users, codes)
+    return (None if problems else fixtures), problems
+
+
+def check_fixtures(directory: str | Path) -> list[Problem]:
+    """Every problem in a fixture directory (empty list: it is fine)."""
+    return _read(Path(directory))[1]
+
+
+def load_fixtures(directory: str | Path) -> Fixtures:
+    """Read a fixture directory, or raise `FixtureError` listing every problem."""
+    fixtures, problems = _read(Path(directory))
+    if fixtures is None:
+        raise FixtureError(problems)
+    return fixtures

@@ -1,0 +1,34 @@
+"""Every random identifier the domain hands out, in the formats the real service uses."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import string
+
+_ECID_ALPHABET = string.ascii_letters + string.digits
+
+
+def jti() -> str:
+    """Token id: 32 lowercase hex, as in current identity-domain tokens."""
+    return secrets.token_hex(16)
+
+
+def ecid() -> str:
+    """Execution context id, sent in `X-ORACLE-DMS-ECID` and in error bodies."""
+    return "".join(secrets.choice(_ECID_ALPHABET) for _ in range(22)) + "00000000"
+
+
+def opaque(prefix: str, nbytes: int = 48) -> str:
+    """An opaque token (refresh token `AQAg…`, authorization code `AgAg…`), URL-safe."""
+    return prefix + secrets.token_urlsafe(nbytes)
+
+
+def session_id() -> str:
+    """A `sid` like `a717ca40ce164b1ca595bcf152e10697:fa2d9d`."""
+    return f"{secrets.token_hex(16)}:{secrets.token_hex(3)}"
+
+
+def stable_guid(*parts: str) -> str:
+    """A 32-hex id derived from names, so a fixture's user or client keeps its guid across restarts."""
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]

@@ -1,0 +1,180 @@
+"""Signing keys and the JWKS, shaped like the identity domain's (idcs-reference §3).
+
+A signing key is an RSA key with a certificate chain (leaf signed by a local CA), both made with
+`cryptography`. The key and chain are kept in one PEM file in the fixture directory, so tokens stay valid
+across restarts; a read-only directory (e.g. a mounted ConfigMap) keeps a new key in memory instead.
+
+Token header: exactly `{"x5t#S256", "x5t", "kid", "alg"}`, no `typ`. JWKS key: `kty, x5t#S256, e, x5t, kid,
+x5c [leaf, CA], key_ops ["verify", "encrypt"], alg, n`, no `use`.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+from jwt.algorithms import RSAAlgorithm
+from jwt.utils import base64url_encode
+
+log = logging.getLogger("mockidp")
+
+DEFAULT_KID = "SIGNING_KEY"
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """One RSA key with its certificate chain; everything derived from it is computed once."""
+
+    kid: str
+    private_key: rsa.RSAPrivateKey
+    chain: tuple[x509.Certificate, ...]  # leaf first, then the CA
+    header: dict[str, Any] = field(init=False, repr=False)
+    jwk: dict[str, Any] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        leaf_der = self.chain[0].public_bytes(serialization.Encoding.DER)
+        x5t = base64url_encode(hashlib.sha1(leaf_der).digest()).decode()  # noqa: S324 - the x5t definition (RFC 7515)
+        x5t256 = base64url_encode(hashlib.sha256(leaf_der).digest()).decode()
+        # PyJWT adds "alg" and, unless told otherwise with None, "typ"; IDCS headers have no typ.
+        object.__setattr__(self, "header", {"x5t#S256": x5t256, "x5t": x5t, "kid": self.kid, "typ": None})
+        public = RSAAlgorithm.to_jwk(self.private_key.public_key(), as_dict=True)
+        x5c = [base64.b64encode(c.public_bytes(serialization.Encoding.DER)).decode() for c in self.chain]
+        object.__setattr__(
+            self,
+            "jwk",
+            {
+                "kty": "RSA",
+                "x5t#S256": x5t256,
+                "e": public["e"],
+                "x5t": x5t,
+                "kid": self.kid,
+                "x5c": x5c,
+                "key_ops": ["verify", "encrypt"],
+                "alg": "RS256",
+                "n": public["n"],
+            },
+        )
+
+    @property
+    def public_key(self) -> rsa.RSAPublicKey:
+        return self.private_key.public_key()
+
+    def sign(self, claims: dict[str, Any], *, headers: dict[str, Any] | None = None) -> str:
+        return jwt.encode(
+            claims,
+            self.private_key,
+            algorithm="RS256",
+            headers=self.header if headers is None else {**self.header, **headers},
+            sort_headers=False,
+        )
+
+    def to_pem(self) -> bytes:
+        key = self.private_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        return key + b"".join(c.public_bytes(serialization.Encoding.PEM) for c in self.chain)
+
+
+def new_signing_key(kid: str = DEFAULT_KID, *, subject: str = "mockidp signing key") -> SigningKey:
+    private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return SigningKey(kid, private_key, _chain_for(private_key, subject))
+
+
+def _chain_for(private_key: rsa.RSAPrivateKey, subject: str) -> tuple[x509.Certificate, x509.Certificate]:
+    """A leaf certificate for the key, signed by a throwaway local CA (only the chain is kept)."""
+    now = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=1)
+    until = now + datetime.timedelta(days=3650)
+    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mockidp local CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(until)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+        .issuer_name(ca_name)
+        .public_key(private_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(until)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    return leaf, ca
+
+
+def load_signing_key(pem: bytes, kid: str = DEFAULT_KID) -> tuple[SigningKey, bool]:
+    """Read a key (and its chain, if the file has one). Returns the key and whether a chain had to be made."""
+    private_key = serialization.load_pem_private_key(pem, password=None)
+    if not isinstance(private_key, rsa.RSAPrivateKey):
+        raise ValueError("the signing key must be an RSA private key")
+    certs = tuple(x509.load_pem_x509_certificates(pem)) if b"-----BEGIN CERTIFICATE-----" in pem else ()
+    if certs:
+        return SigningKey(kid, private_key, certs), False
+    return SigningKey(kid, private_key, _chain_for(private_key, "mockidp signing key")), True
+
+
+def load_or_create(path: Path) -> SigningKey:
+    """The domain's signing key at `path`: read it, or make it and try to keep it there."""
+    if path.exists():
+        try:
+            key, made_chain = load_signing_key(path.read_bytes())
+        except (ValueError, TypeError, OSError) as exc:
+            raise ValueError(f"{path}: not a usable RSA private key in PEM: {exc}") from exc
+        if made_chain:
+            _try_write(path, key.to_pem(), "its certificate chain")
+        return key
+    key = new_signing_key()
+    _try_write(path, key.to_pem(), "the new signing key")
+    return key
+
+
+def _try_write(path: Path, data: bytes, what: str) -> None:
+    try:
+        path.write_bytes(data)
+        path.chmod(0o600)
+    except OSError as exc:
+        log.warning(
+            "cannot write %s to %s (%s): it is kept in memory only, so tokens will not verify after a restart",
+            what,
+            path,
+            exc.strerror or exc,
+        )
+
+
+class KeyRing:
+    """The keys a domain signs with and publishes: the active one first."""
+
+    def __init__(self, active: SigningKey) -> None:
+        self.active = active
+        self.published: list[SigningKey] = [active]
+        self._jwks: dict[str, Any] | None = None
+
+    def find(self, kid: str | None) -> SigningKey | None:
+        for key in self.published:
+            if key.kid == kid:
+                return key
+        return None
+
+    def jwks(self) -> dict[str, Any]:
+        if self._jwks is None:
+            self._jwks = {"keys": [key.jwk for key in self.published]}
+        return self._jwks

@@ -1,0 +1,96 @@
+"""Issuing the token response for a `Grant`, and checking access tokens presented back to the domain.
+
+Access and ID tokens are self-contained RS256 JWTs: they verify with the domain's keys alone. Revocation
+is the only state they need (revoked `jti`s, kept until the token would have expired anyway).
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING, Any
+
+import jwt
+
+from mockidp.core import refresh_tokens
+from mockidp.core.claims import Grant, access_token_claims, id_token_claims
+
+if TYPE_CHECKING:
+    from mockidp.core.domain import IdentityDomain, Urls
+
+REVOKED = "revoked_jti"
+
+
+def issue_tokens(domain: IdentityDomain, urls: Urls, grant: Grant) -> dict[str, Any]:
+    """The token endpoint's success body: access token(s), then `id_token` and `refresh_token` when due."""
+    now = int(domain.clock.now())
+    ttl = grant.scopes.expiry or domain.settings.access_token_ttl
+    sign = domain.keys.active.sign
+    responses = [
+        {
+            "access_token": sign(access_token_claims(domain, urls, grant, resource, now, ttl)),
+            "token_type": "Bearer",
+            "expires_in": ttl,
+        }
+        for resource in grant.scopes.resources
+    ]
+    body: dict[str, Any] = {"tokenResponses": responses} if grant.scopes.multi else responses[0]
+    if grant.user is not None and grant.scopes.has("openid"):
+        body["id_token"] = sign(id_token_claims(domain, urls, grant, now, access_token=responses[0]["access_token"]))
+    if grant.refresh_token:
+        body["refresh_token"] = refresh_tokens.issue(domain, grant)
+    return body
+
+
+class TokenRejected(Exception):
+    """A presented token cannot be used; the message says why, in a sentence for the client."""
+
+
+def verify_token(domain: IdentityDomain, token: str, *, tok_type: str = "AT") -> dict[str, Any]:
+    """The claims of a token this domain issued and that is still good now, or `TokenRejected`."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError:
+        raise TokenRejected("The token is not a JWT.") from None
+    key = domain.keys.find(header.get("kid"))
+    if key is None:
+        raise TokenRejected("The token was not signed by a key of this identity domain.")
+    try:
+        claims = jwt.decode(
+            token,
+            key.public_key,
+            algorithms=["RS256"],
+            options={
+                "verify_exp": False,
+                "verify_iat": False,
+                "verify_nbf": False,
+                "verify_aud": False,
+                "verify_iss": False,
+            },
+        )
+    except jwt.InvalidSignatureError:
+        raise TokenRejected("The token signature does not verify with this identity domain's keys.") from None
+    except jwt.PyJWTError as exc:
+        raise TokenRejected(f"The token is malformed: {exc}.") from None
+    if claims.get("tok_type", "AT") != tok_type:
+        raise TokenRejected(
+            f"The token is not an {'access' if tok_type == 'AT' else 'ID'} token (tok_type {claims.get('tok_type')!r})."
+        )
+    now = domain.clock.now()
+    exp, nbf = claims.get("exp"), claims.get("nbf")
+    if not isinstance(exp, int | float):
+        raise TokenRejected("The token has no exp claim.")
+    if exp <= now:
+        raise TokenRejected(f"The token expired at {_iso(exp)}.")
+    if isinstance(nbf, int | float) and nbf > now:
+        raise TokenRejected(f"The token is not valid before {_iso(nbf)}.")
+    if claims.get("jti") and domain.store.get(REVOKED, str(claims["jti"])) is not None:
+        raise TokenRejected("The token has been revoked.")
+    return claims
+
+
+def revoke_token_claims(domain: IdentityDomain, claims: dict[str, Any]) -> None:
+    domain.store.put(REVOKED, str(claims["jti"]), {"exp": claims.get("exp")})
+
+
+def _iso(instant: float) -> str:
+    return datetime.datetime.fromtimestamp(instant, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,83 @@
+"""Running the app on a real socket with uvicorn: bind first (so a taken port is a clear error and port 0
+works), then serve, announcing the URL once the server accepts requests."""
+
+from __future__ import annotations
+
+import errno
+import logging
+import socket
+from collections.abc import Callable
+
+import uvicorn
+from starlette.applications import Starlette
+
+log = logging.getLogger("mockidp")
+
+
+class BindError(Exception):
+    pass
+
+
+def bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise BindError(
+                f"port {port} on {host} is already in use; choose another with --port (or --port 0 for any free port)"
+            ) from None
+        raise BindError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
+def url_for(sock: socket.socket, scheme: str = "http") -> str:
+    host, port = sock.getsockname()[:2]
+    if host in ("0.0.0.0", "::"):  # noqa: S104 - a wildcard address is reached via loopback
+        host = "127.0.0.1"
+    return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
+
+
+class Server(uvicorn.Server):
+    """uvicorn's server, calling `on_ready` once it accepts requests."""
+
+    def __init__(self, config: uvicorn.Config, on_ready: Callable[[], None] | None = None) -> None:
+        super().__init__(config)
+        self.on_ready = on_ready
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started and self.on_ready is not None:
+            self.on_ready()
+
+
+def make_server(
+    app: Starlette,
+    *,
+    log_level: str = "info",
+    access_log: bool = False,
+    on_ready: Callable[[], None] | None = None,
+    **ssl: object,
+) -> Server:
+    config = uvicorn.Config(
+        app,
+        log_config=None,
+        log_level=log_level,
+        access_log=access_log,
+        proxy_headers=False,
+        server_header=False,
+        lifespan="off",
+        timeout_graceful_shutdown=3,
+        h11_max_incomplete_event_size=64 * 1024,
+        **ssl,  # type: ignore[arg-type]
+    )
+    return Server(config, on_ready)
+
+
+def serve(server: Server, sock: socket.socket) -> None:
+    server.run(sockets=[sock])

@@ -1,0 +1,1 @@
+"""The HTTP face of mockidp: thin Starlette handlers over `mockidp.core`."""

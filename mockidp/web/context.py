@@ -1,0 +1,84 @@
+"""Which identity domain a request is for, and the base URL the client used to reach it.
+
+A request picks its domain by a `/tenants/<tenant>` path prefix, else by a Host header that names a
+tenant (`idcs-<id>.identity.oraclecloud.com`, `idcs-<id>.localhost`), else the first domain. The prefix
+becomes part of `root_path`, so handlers and URL building see the domain as if mounted there.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mockidp.core.domain import IdentityDomain, Urls
+
+DOMAIN_KEY = "mockidp.domain"
+_HOST = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """How this server runs (as opposed to what a domain is): set from the command line or `MockIdP`."""
+
+    public_url: str | None = None
+    max_body_bytes: int = 64 * 1024
+
+
+class DomainSelector:
+    """ASGI middleware that attaches the request's `IdentityDomain` to the scope."""
+
+    def __init__(self, app: ASGIApp, domains: list[IdentityDomain]) -> None:
+        self.app = app
+        self.domains = domains
+        self.by_tenant = {domain.tenant: domain for domain in domains}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope[DOMAIN_KEY] = self._select(scope)
+        await self.app(scope, receive, send)
+
+    def _select(self, scope: Scope) -> IdentityDomain:
+        path: str = scope["path"]
+        root = scope.get("root_path", "")
+        local = path[len(root) :] if root and path.startswith(root) else path
+        if local.startswith("/tenants/"):
+            tenant = local[len("/tenants/") :].split("/", 1)[0]
+            domain = self.by_tenant.get(tenant)
+            if domain is not None:
+                scope["root_path"] = root + "/tenants/" + tenant
+                return domain
+        if len(self.domains) > 1:
+            for name, value in scope["headers"]:
+                if name == b"host":
+                    label = value.decode("latin-1").split(".", 1)[0].split(":", 1)[0].lower()
+                    if label in self.by_tenant:
+                        return self.by_tenant[label]
+        return self.domains[0]
+
+
+def domain_of(request: Request) -> IdentityDomain:
+    return request.scope[DOMAIN_KEY]
+
+
+def base_url(request: Request, settings: ServerSettings) -> str:
+    """The URL clients reach this domain at: `--public-url`, else what the request (and proxy headers) say."""
+    prefix = request.scope.get("root_path", "")
+    if settings.public_url:
+        return settings.public_url.rstrip("/") + prefix
+    headers = request.headers
+    scheme = headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    if scheme not in ("http", "https"):
+        scheme = request.url.scheme
+    host = headers.get("x-forwarded-host", "").split(",")[0].strip() or headers.get("host", "")
+    if not _HOST.match(host):
+        server = request.scope.get("server") or ("127.0.0.1", 80)
+        host = f"{server[0]}:{server[1]}" if ":" not in server[0] else f"[{server[0]}]:{server[1]}"
+    return f"{scheme}://{host}{prefix}"
+
+
+def urls_of(request: Request) -> Urls:
+    settings: ServerSettings = request.app.state.settings
+    return domain_of(request).urls(base_url(request, settings))

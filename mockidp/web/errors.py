@@ -1,0 +1,76 @@
+"""The one place errors become responses: OAuth errors in the IDCS shape `{"error", "error_description",
+"ecid"}`, SCIM errors for `/admin/v1`, and anything unexpected as a 500 in the same shape (never a traceback)."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from mockidp.core.errors import OAuthError, ScimError
+from mockidp.web.middleware import ECID_KEY
+
+log = logging.getLogger("mockidp")
+OUTCOME_KEY = "mockidp.outcome"  # what went wrong, for the log and the request journal
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+SCIM_SCHEMAS = [
+    "urn:ietf:params:scim:api:messages:2.0:Error",
+    "urn:ietf:params:scim:api:oracle:idcs:extension:messages:Error",
+]
+
+
+def oauth_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, OAuthError)
+    request.scope[OUTCOME_KEY] = {"error": exc.error, "reason": exc.reason}
+    log.info("%s %s -> %d %s: %s", request.method, request.url.path, exc.status, exc.error, exc.reason)
+    body = {"error": exc.error, "error_description": exc.description, "ecid": request.scope.get(ECID_KEY, "")}
+    return JSONResponse(body, exc.status, headers={**NO_STORE, **exc.headers})
+
+
+def scim_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ScimError)
+    request.scope[OUTCOME_KEY] = {"error": exc.message_id, "reason": exc.detail}
+    log.info("%s %s -> %d %s", request.method, request.url.path, exc.status, exc.message_id)
+    body = {
+        "schemas": SCIM_SCHEMAS,
+        "detail": exc.detail,
+        "status": str(exc.status),
+        SCIM_SCHEMAS[1]: {"messageId": exc.message_id},
+    }
+    return JSONResponse(body, exc.status, media_type="application/scim+json")
+
+
+def http_error(request: Request, exc: Exception) -> Response:
+    """404 and 405 from routing, in the OAuth shape."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        allowed = (exc.headers or {}).get("Allow", "")
+        error = OAuthError(
+            "invalid_request",
+            f"{request.method} is not allowed on {request.url.path}; use {allowed}.",
+            405,
+            headers={"Allow": allowed},
+        )
+    elif exc.status_code == 404:
+        error = OAuthError("not_found", f"There is no endpoint at {request.url.path}.", 404)
+    else:
+        error = OAuthError("invalid_request", str(exc.detail), exc.status_code)
+    return oauth_error(request, error)
+
+
+def unexpected_error(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return oauth_error(
+        request, OAuthError("server_error", "The identity domain had an unexpected error; see the mockidp log.", 500)
+    )
+
+
+EXCEPTION_HANDLERS = {
+    OAuthError: oauth_error,
+    ScimError: scim_error,
+    HTTPException: http_error,
+    Exception: unexpected_error,
+}
