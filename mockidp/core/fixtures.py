@@ -90,6 +90,8 @@ def _redirect_uri(value: str) -> str | None:
     parts = urlsplit(value)
     if not parts.scheme or parts.fragment or "#" in value:
         return f"must be an absolute URL without a fragment, got {value!r}"
+    if parts.path.isdigit() and not parts.netloc:
+        return f'looks like host:port without a scheme; write e.g. "http://{value}"'
     if parts.scheme in ("http", "https") and not parts.netloc:
         return f"must name a host, got {value!r}"
     return None
@@ -258,10 +260,10 @@ def build_resource(values: dict[str, Any]) -> Resource:
 
 def build_client(values: dict[str, Any]) -> Client:
     grants = values["grant_types"]
-    if grants is None:  # sensible defaults: a confidential client can do server-to-server too
-        grants = [AUTHORIZATION_CODE, REFRESH_TOKEN]
-        if values["client_secret"] is not None:
-            grants.insert(0, CLIENT_CREDENTIALS)
+    if grants is None:  # defaults: what the client's secret and redirect URIs make possible
+        grants = [CLIENT_CREDENTIALS] if values["client_secret"] is not None else []
+        if values["redirect_uris"]:
+            grants += [AUTHORIZATION_CODE, REFRESH_TOKEN]
     return Client(
         client_id=values["client_id"],
         client_secret=values["client_secret"],
@@ -372,18 +374,25 @@ def _merge(directory: Path, problems: list[Problem]) -> _Merged:
     return merged
 
 
-def _unique_by(entries: list[tuple[str, str, Any]], key: str, label: str, problems: list[Problem]) -> dict:
-    seen: dict[str, tuple[str, str, Any]] = {}
+ID_KEYS = {"resources": "audience", "clients": "client_id", "users": "user_name", "codes": "code"}
+
+
+def _without_duplicates(entries: list[tuple[str, str, Any]], key: str, problems: list[Problem]) -> list:
+    """Entries whose id was not seen before; a repeated id is a problem at the repeat."""
+    seen: dict[str, tuple[str, str]] = {}
+    kept = []
     for file, path, item in entries:
-        ident = item[key]
-        if ident in seen:
-            first_file, first_path, _ = seen[ident]
+        ident = item.get(key) if isinstance(item, dict) else None
+        if isinstance(ident, str) and ident in seen:
+            first_file, first_path = seen[ident]
             problems.append(
-                Problem(file, f"{path}.{key}", f"duplicate {label} {ident!r} (first in {first_file}: {first_path})")
+                Problem(file, f"{path}.{key}", f"duplicate {key} {ident!r} (first in {first_file}: {first_path})")
             )
-        else:
-            seen[ident] = (file, path, item)
-    return seen
+            continue
+        if isinstance(ident, str):
+            seen[ident] = (file, path)
+        kept.append((file, path, item))
+    return kept
 
 
 def _read(directory: Path) -> tuple[Fixtures | None, list[Problem]]:
@@ -399,43 +408,34 @@ def _read(directory: Path) -> tuple[Fixtures | None, list[Problem]]:
     checked: dict[str, list[tuple[str, str, Any]]] = {}
     for section, fields in LIST_SECTIONS.items():
         checked[section] = []
-        for file, path, raw in merged.items[section]:
+        entries = _without_duplicates(merged.items[section], ID_KEYS[section], problems)
+        for file, path, raw in entries:
             values = read_table(raw, fields, file, path, problems)
             if values is not None:
                 checked[section].append((file, path, values))
 
-    resources = [
-        build_resource(v) for _, _, v in _unique_by(checked["resources"], "audience", "audience", problems).values()
-    ]
+    resources = [build_resource(v) for _, _, v in checked["resources"]]
     catalog = ScopeCatalog(resources, domain.tenant or "idcs-check")
     scope_owner: dict[str, str] = {}
-    for resource in resources:
+    for (file, path, _), resource in zip(checked["resources"], resources, strict=True):
         for value in resource.scopes:
             qualified = resource.audience + value
-            if qualified in scope_owner and scope_owner[qualified] != resource.name:
-                problems.append(
-                    Problem(
-                        "(resources)",
-                        resource.name,
-                        f"scope {qualified!r} is also a scope of resource {scope_owner[qualified]!r}",
-                    )
-                )
+            if qualified in scope_owner:
+                message = f"{qualified!r} is also a scope of resource {scope_owner[qualified]!r}"
+                problems.append(Problem(file, f"{path}.scopes", message))
             scope_owner[qualified] = resource.name
 
     clients: dict[str, Client] = {}
-    for file, path, values in _unique_by(checked["clients"], "client_id", "client_id", problems).values():
+    for file, path, values in checked["clients"]:
         client = build_client(values)
         for key, message in client_problems(client, catalog, directory):
             problems.append(Problem(file, f"{path}.{key}", message))
         clients[client.client_id] = client
 
-    users = {
-        v["user_name"]: build_user(v)
-        for _, _, v in _unique_by(checked["users"], "user_name", "user_name", problems).values()
-    }
+    users = {v["user_name"]: build_user(v) for _, _, v in checked["users"]}
 
     codes: dict[str, FixedCode] = {}
-    for file, path, values in _unique_by(checked["codes"], "code", "code", problems).values():
+    for file, path, values in checked["codes"]:
         code = FixedCode(**values)
         client = clients.get(code.client_id)
         if client is None:
