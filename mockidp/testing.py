@@ -32,7 +32,8 @@ class MockIdP:
         self.public_url = public_url
         self.log_level = log_level
         self.domain: IdentityDomain | None = None
-        self.url = ""
+        self.url = ""  # the URL clients use: public_url if given, else the bound address
+        self.bound_url = ""  # where the server actually listens
         self._server: Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -43,7 +44,8 @@ class MockIdP:
             return self
         self.domain = IdentityDomain.load(self.fixtures)
         sock = bind(self.host, self.port)
-        self.url = self.public_url or url_for(sock)
+        self.bound_url = url_for(sock)
+        self.url = self.public_url or self.bound_url
         app = create_app([self.domain], ServerSettings(public_url=self.public_url))
         ready = threading.Event()
         self._server = make_server(app, log_level=self.log_level, on_ready=ready.set)
