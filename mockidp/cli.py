@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -195,5 +196,10 @@ def run_serve(args: argparse.Namespace) -> int:
         print(url, flush=True)
 
     server = make_server(app, log_level=args.log_level, access_log=args.access_log, on_ready=ready)
-    server.run(sockets=[sock])
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal: make that a clean exit 0.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
     return 0

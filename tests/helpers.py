@@ -23,8 +23,9 @@ def token_for(idp: MockIdP, auth: Any = SEED_AUTH, **data: str) -> dict[str, Any
     return response.json()
 
 
-def password_tokens(idp: MockIdP, scope: str, user: str = "user@example.com", password: str = "Welcome1!",
-                    auth: Any = SEED_AUTH) -> dict[str, Any]:
+def password_tokens(
+    idp: MockIdP, scope: str, user: str = "user@example.com", password: str = "Welcome1!", auth: Any = SEED_AUTH
+) -> dict[str, Any]:
     return token_for(idp, auth=auth, grant_type="password", username=user, password=password, scope=scope)
 
 
@@ -32,8 +33,9 @@ def verify(idp: MockIdP, token: str, audience: str | list[str] | None, **kwargs:
     """Verify a token the way a resource server does: JWKS from the domain, RS256, issuer and audience checked."""
     signing_key = jwt.PyJWKClient(idp.jwks_url).get_signing_key_from_jwt(token)
     options = {"verify_aud": audience is not None, "require": ["exp", "iat", "iss", "sub"]}
-    return jwt.decode(token, signing_key.key, algorithms=["RS256"], audience=audience, issuer=idp.issuer,
-                      options=options, **kwargs)
+    return jwt.decode(
+        token, signing_key.key, algorithms=["RS256"], audience=audience, issuer=idp.issuer, options=options, **kwargs
+    )
 
 
 def assert_error(response: requests.Response, status: int, error: str, description: str | None = None) -> dict:

@@ -49,21 +49,30 @@ def test_success_body_headers_and_claims(idp: MockIdP):
 def test_two_tokens_differ(idp: MockIdP):
     first = token_for(idp, grant_type="client_credentials", scope=READ)["access_token"]
     second = token_for(idp, grant_type="client_credentials", scope=READ)["access_token"]
-    assert jwt.decode(first, options={"verify_signature": False})["jti"] != \
-        jwt.decode(second, options={"verify_signature": False})["jti"]
+    assert (
+        jwt.decode(first, options={"verify_signature": False})["jti"]
+        != jwt.decode(second, options={"verify_signature": False})["jti"]
+    )
 
 
 def test_client_secret_post(idp: MockIdP):
-    body = token_for(idp, auth=None, grant_type="client_credentials", scope=f"{READ} {WRITE}",
-                     client_id=SEED_CLIENT_ID, client_secret=SEED_CLIENT_SECRET)
+    body = token_for(
+        idp,
+        auth=None,
+        grant_type="client_credentials",
+        scope=f"{READ} {WRITE}",
+        client_id=SEED_CLIENT_ID,
+        client_secret=SEED_CLIENT_SECRET,
+    )
     assert verify(idp, body["access_token"], audience=ORDERS)["scope"] == "read write"
 
 
 def test_requests_oauthlib_backend_application_client(idp: MockIdP, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # oauthlib refuses http:// otherwise
     session = RequestsOAuthlibSession(client=BackendApplicationClient(client_id=SEED_CLIENT_ID))
-    token = session.fetch_token(token_url=idp.token_url, client_id=SEED_CLIENT_ID, client_secret=SEED_CLIENT_SECRET,
-                                scope=[READ])
+    token = session.fetch_token(
+        token_url=idp.token_url, client_id=SEED_CLIENT_ID, client_secret=SEED_CLIENT_SECRET, scope=[READ]
+    )
     assert token["token_type"] == "Bearer"
     assert verify(idp, token["access_token"], audience=ORDERS)["gtp"] == "cc"
 
@@ -86,14 +95,23 @@ def test_authlib_async_client(idp: MockIdP):
 
 
 def test_basic_credentials_are_url_decoded(serve_fixtures):
-    server = serve_fixtures(**{"c.toml": '[[clients]]\nclient_id = "app:1"\nclient_secret = "p@ss:w+rd/é"\n'
-                                         'app_roles = ["Authenticated Client"]\n'})
+    server = serve_fixtures(
+        **{
+            "c.toml": '[[clients]]\nclient_id = "app:1"\nclient_secret = "p@ss:w+rd/é"\n'
+            'app_roles = ["Authenticated Client"]\n'
+        }
+    )
     # requests does not URL-encode; build the header the IDCS way: urlencode id and secret, then base64
     from urllib.parse import quote_plus
 
     import requests
-    response = requests.post(server.token_url, auth=(quote_plus("app:1"), quote_plus("p@ss:w+rd/é")),
-                             data={"grant_type": "client_credentials", "scope": "urn:opc:idm:__myscopes__"}, timeout=10)
+
+    response = requests.post(
+        server.token_url,
+        auth=(quote_plus("app:1"), quote_plus("p@ss:w+rd/é")),
+        data={"grant_type": "client_credentials", "scope": "urn:opc:idm:__myscopes__"},
+        timeout=10,
+    )
     assert response.status_code == 200, response.text
 
 
@@ -103,8 +121,12 @@ def test_expiry_scope_sets_the_lifetime(idp: MockIdP):
     claims = verify(idp, body["access_token"], audience=ORDERS)
     assert claims["exp"] - claims["iat"] == 600 and claims["scope"] == "read"
     for bad in ("urn:opc:resource:expiry=5", "urn:opc:resource:expiry=soon"):
-        assert_error(post_token(idp, {"grant_type": "client_credentials", "scope": f"{READ} {bad}"}), 400,
-                     "invalid_scope", f"\"{bad}\" must give a whole number of seconds between 60 and 31536000.")
+        assert_error(
+            post_token(idp, {"grant_type": "client_credentials", "scope": f"{READ} {bad}"}),
+            400,
+            "invalid_scope",
+            f'"{bad}" must give a whole number of seconds between 60 and 31536000.',
+        )
 
 
 def test_myscopes_grants_the_identity_domain_scopes_of_the_app_roles(idp: MockIdP):
@@ -115,14 +137,15 @@ def test_myscopes_grants_the_identity_domain_scopes_of_the_app_roles(idp: MockId
 
 
 def test_over_asking_identity_domain_scopes_is_not_an_error(idp: MockIdP):
-    body = token_for(idp, grant_type="client_credentials",
-                     scope="urn:opc:idm:t.security.client urn:opc:idm:t.users")
+    body = token_for(idp, grant_type="client_credentials", scope="urn:opc:idm:t.security.client urn:opc:idm:t.users")
     claims = jwt.decode(body["access_token"], options={"verify_signature": False})
     assert claims["scope"] == "urn:opc:idm:t.security.client"
 
 
 def test_scope_the_client_was_not_given(serve_fixtures):
-    server = serve_fixtures(**{"f.toml": f"""
+    server = serve_fixtures(
+        **{
+            "f.toml": f"""
         [[resources]]
         name = "Orders"
         audience = "{ORDERS}"
@@ -131,14 +154,24 @@ def test_scope_the_client_was_not_given(serve_fixtures):
         client_id = "c"
         client_secret = "s"
         allowed_scopes = ["{READ}"]
-    """})
-    assert_error(post_token(server, {"grant_type": "client_credentials", "scope": WRITE}, auth=("c", "s")), 400,
-                 "unauthorized_client", "Client authorization failed.")
-    assert_error(post_token(server, {"grant_type": "client_credentials", "scope": "urn:opc:idm:__myscopes__"},
-                            auth=("c", "s")), 400, "invalid_scope")
+    """
+        }
+    )
+    assert_error(
+        post_token(server, {"grant_type": "client_credentials", "scope": WRITE}, auth=("c", "s")),
+        400,
+        "unauthorized_client",
+        "Client authorization failed.",
+    )
+    assert_error(
+        post_token(server, {"grant_type": "client_credentials", "scope": "urn:opc:idm:__myscopes__"}, auth=("c", "s")),
+        400,
+        "invalid_scope",
+    )
 
 
-MULTI = {"f.toml": f"""
+MULTI = {
+    "f.toml": f"""
     [[resources]]
     name = "Orders"
     audience = "{ORDERS}"
@@ -152,24 +185,33 @@ MULTI = {"f.toml": f"""
     client_id = "c"
     client_secret = "s"
     allowed_scopes = ["{READ}", "https://billing.example.com/pay"]
-"""}
+"""
+}
 
 
 def test_secondary_audiences_make_aud_an_array(serve_fixtures):
     server = serve_fixtures(**MULTI)
-    claims = verify(server, token_for(server, auth=("c", "s"), grant_type="client_credentials",
-                                      scope=READ)["access_token"], audience="urn:orders")
+    claims = verify(
+        server,
+        token_for(server, auth=("c", "s"), grant_type="client_credentials", scope=READ)["access_token"],
+        audience="urn:orders",
+    )
     assert claims["aud"] == [ORDERS, "urn:orders"]
 
 
 def test_scopes_of_several_resources_need_multiresourcescope(serve_fixtures):
     server = serve_fixtures(**MULTI)
     both = f"{READ} https://billing.example.com/pay"
-    assert_error(post_token(server, {"grant_type": "client_credentials", "scope": both}, auth=("c", "s")), 400,
-                 "invalid_scope", "Scopes of more than one resource were requested; add "
-                 "\"urn:opc:resource:multiresourcescope\" to get one access token per resource.")
-    body = token_for(server, auth=("c", "s"), grant_type="client_credentials",
-                     scope=f"{both} urn:opc:resource:multiresourcescope")
+    assert_error(
+        post_token(server, {"grant_type": "client_credentials", "scope": both}, auth=("c", "s")),
+        400,
+        "invalid_scope",
+        "Scopes of more than one resource were requested; add "
+        '"urn:opc:resource:multiresourcescope" to get one access token per resource.',
+    )
+    body = token_for(
+        server, auth=("c", "s"), grant_type="client_credentials", scope=f"{both} urn:opc:resource:multiresourcescope"
+    )
     assert set(body) == {"tokenResponses"}
     first, second = body["tokenResponses"]
     assert verify(server, first["access_token"], audience=ORDERS)["scope"] == "read"
@@ -178,10 +220,14 @@ def test_scopes_of_several_resources_need_multiresourcescope(serve_fixtures):
 
 
 def test_unknown_scope(idp: MockIdP):
-    assert_error(post_token(idp, {"grant_type": "client_credentials", "scope": "https://nowhere.example.com/x"}), 400,
-                 "invalid_scope", "The scope \"https://nowhere.example.com/x\" is not defined in this identity "
-                 "domain. A resource scope is its audience followed by its value, e.g. "
-                 "\"https://api.example.com/read\".")
+    assert_error(
+        post_token(idp, {"grant_type": "client_credentials", "scope": "https://nowhere.example.com/x"}),
+        400,
+        "invalid_scope",
+        'The scope "https://nowhere.example.com/x" is not defined in this identity '
+        "domain. A resource scope is its audience followed by its value, e.g. "
+        '"https://api.example.com/read".',
+    )
 
 
 def test_missing_scope(idp: MockIdP):
@@ -190,9 +236,14 @@ def test_missing_scope(idp: MockIdP):
 
 
 def test_fixture_claims_are_added(serve_fixtures):
-    server = serve_fixtures(**{"c.toml": '[[clients]]\nclient_id = "c"\nclient_secret = "s"\n'
-                                         'app_roles = ["Authenticated Client"]\nclaims = { team = "blue", level = 3 }\n'})
-    token = token_for(server, auth=("c", "s"), grant_type="client_credentials",
-                      scope="urn:opc:idm:__myscopes__")["access_token"]
+    server = serve_fixtures(
+        **{
+            "c.toml": '[[clients]]\nclient_id = "c"\nclient_secret = "s"\n'
+            'app_roles = ["Authenticated Client"]\nclaims = { team = "blue", level = 3 }\n'
+        }
+    )
+    token = token_for(server, auth=("c", "s"), grant_type="client_credentials", scope="urn:opc:idm:__myscopes__")[
+        "access_token"
+    ]
     claims = jwt.decode(token, options={"verify_signature": False})
     assert claims["team"] == "blue" and claims["level"] == 3

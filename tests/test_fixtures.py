@@ -27,16 +27,18 @@ def test_shipped_default_fixtures_are_valid():
 
 
 def test_files_are_merged_and_defaults_applied(write_fixtures):
-    directory = write_fixtures(**{
-        "a.toml": """
+    directory = write_fixtures(
+        **{
+            "a.toml": """
             [domain]
             tenant = "idcs-0123456789abcdef0123456789abcdef"
             [[clients]]
             client_id = "c1"
             client_secret = "s1"
         """,
-        "b.json": '{"users": [{"user_name": "u1", "password": "p"}], "domain": {"access_token_ttl": 600}}',
-    })
+            "b.json": '{"users": [{"user_name": "u1", "password": "p"}], "domain": {"access_token_ttl": 600}}',
+        }
+    )
     fixtures = load_fixtures(directory)
     assert fixtures.domain.tenant == "idcs-0123456789abcdef0123456789abcdef"
     assert fixtures.domain.access_token_ttl == 600
@@ -46,8 +48,9 @@ def test_files_are_merged_and_defaults_applied(write_fixtures):
 
 
 def test_every_problem_is_reported_with_file_and_key_path(write_fixtures):
-    directory = write_fixtures(**{
-        "domain.toml": """
+    directory = write_fixtures(
+        **{
+            "domain.toml": """
             [domain]
             tenant = "Not A Tenant"
             access_token_ttl = 5
@@ -57,7 +60,7 @@ def test_every_problem_is_reported_with_file_and_key_path(write_fixtures):
             audience = "https://api.example.com/"
             scopes = []
         """,
-        "clients.toml": """
+            "clients.toml": """
             [[clients]]
             client_id = "c1"
             grant_types = ["client_credentials", "teleport"]
@@ -70,15 +73,16 @@ def test_every_problem_is_reported_with_file_and_key_path(write_fixtures):
             [[clients]]
             client_id = 42
         """,
-        "users.json": """{"users": [{"user_name": "u1", "email_verified": "yes"}, {"password": "p"}]}""",
-        "codes.toml": """
+            "users.json": """{"users": [{"user_name": "u1", "email_verified": "yes"}, {"password": "p"}]}""",
+            "codes.toml": """
             [[codes]]
             code = "abc"
             client_id = "nobody"
             user = "ghost"
             redirect_uri = "https://x.example.com/"
         """,
-    })
+        }
+    )
     found = problems(directory)
     expected = [
         "domain.toml: domain.colour: unknown key",
@@ -100,8 +104,9 @@ def test_every_problem_is_reported_with_file_and_key_path(write_fixtures):
 
 
 def test_cross_checks_on_valid_types(write_fixtures):
-    directory = write_fixtures(**{
-        "f.toml": """
+    directory = write_fixtures(
+        **{
+            "f.toml": """
             [[resources]]
             name = "API"
             audience = "https://api.example.com/"
@@ -124,7 +129,8 @@ def test_cross_checks_on_valid_types(write_fixtures):
             redirect_uri = "https://other.example.com/cb"
             scope = "openid https://api.example.com/read"
         """,
-    })
+        }
+    )
     found = problems(directory)
     expected = [
         "f.toml: clients[0].grant_types: a public client (no client_secret) cannot use client_credentials",
@@ -162,8 +168,9 @@ def test_empty_and_missing_directories(tmp_path):
 
 
 def test_scope_defined_by_two_resources(write_fixtures):
-    directory = write_fixtures(**{
-        "r.toml": """
+    directory = write_fixtures(
+        **{
+            "r.toml": """
             [[resources]]
             name = "A"
             audience = "https://a.example.com/"
@@ -173,9 +180,11 @@ def test_scope_defined_by_two_resources(write_fixtures):
             audience = "https://a.example.com/x/"
             scopes = ["read"]
         """
-    })
-    assert problems(directory) == ["r.toml: resources[1].scopes: 'https://a.example.com/x/read' is also a scope of "
-                                   "resource 'A'"]
+        }
+    )
+    assert problems(directory) == [
+        "r.toml: resources[1].scopes: 'https://a.example.com/x/read' is also a scope of resource 'A'"
+    ]
 
 
 def test_domain_key_set_twice_across_files(write_fixtures):

@@ -60,8 +60,12 @@ def test_user_with_groups_and_roles(idp: MockIdP):
     access = jwt.decode(body["access_token"], options={"verify_signature": False})
     assert access["userAppRoles"] == ["Authenticated", "Orders Approver", "User Administrator"]
     # identity-domain scopes from the client's and the user's app roles
-    assert set(access["scope"].split()) >= {"urn:opc:idm:t.security.client", "urn:opc:idm:t.user.me",
-                                             "urn:opc:idm:t.users", "openid"}
+    assert set(access["scope"].split()) >= {
+        "urn:opc:idm:t.security.client",
+        "urn:opc:idm:t.user.me",
+        "urn:opc:idm:t.users",
+        "openid",
+    }
     id_claims = jwt.decode(body["id_token"], options={"verify_signature": False})
     assert [g["name"] for g in id_claims["groups"]] == ["Developers", "Orders Admins"]
     assert [r["name"] for r in id_claims["appRoles"]] == ["Orders Approver", "User Administrator"]
@@ -79,6 +83,7 @@ def test_missing_password(idp: MockIdP):
 
 
 # -- refresh tokens ----------------------------------------------------------------------------------------
+
 
 def test_offline_access_brings_a_refresh_token_that_works(idp: MockIdP):
     first = password_tokens(idp, f"openid offline_access {READ}")
@@ -99,8 +104,12 @@ def test_refresh_can_narrow_but_not_widen(idp: MockIdP):
     assert verify(idp, narrowed["access_token"], audience=ORDERS)["scope"] == "read"
     assert "id_token" not in narrowed
     response = post_token(idp, {"grant_type": "refresh_token", "refresh_token": refresh, "scope": f"{ORDERS}write"})
-    assert_error(response, 400, "invalid_scope", f"The scope \"{ORDERS}write\" was not granted originally; a "
-                 "refresh can only keep or narrow the original scopes.")
+    assert_error(
+        response,
+        400,
+        "invalid_scope",
+        f'The scope "{ORDERS}write" was not granted originally; a refresh can only keep or narrow the original scopes.',
+    )
 
 
 def test_no_refresh_token_for_client_credentials(idp: MockIdP):
@@ -113,7 +122,9 @@ def test_unknown_refresh_token(idp: MockIdP):
 
 
 def test_refresh_token_of_another_client(serve_fixtures):
-    server = serve_fixtures(**{"f.toml": """
+    server = serve_fixtures(
+        **{
+            "f.toml": """
         [[clients]]
         client_id = "a"
         client_secret = "s"
@@ -125,9 +136,12 @@ def test_refresh_token_of_another_client(serve_fixtures):
         [[users]]
         user_name = "u"
         password = "p"
-    """})
-    refresh = token_for(server, auth=("a", "s"), grant_type="password", username="u", password="p",
-                        scope="openid offline_access")["refresh_token"]
+    """
+        }
+    )
+    refresh = token_for(
+        server, auth=("a", "s"), grant_type="password", username="u", password="p", scope="openid offline_access"
+    )["refresh_token"]
     response = post_token(server, {"grant_type": "refresh_token", "refresh_token": refresh}, auth=("b", "s"))
     assert_error(response, 400, "invalid_grant", "The refresh token was issued to another client.")
 

@@ -13,9 +13,18 @@ from tests.helpers import SEED_AUTH, assert_error, password_tokens, post_token, 
 
 READ = f"{ORDERS}read"
 SEED_USERINFO = {  # the documented sample the seed's notes quote, exactly
-    "birthdate": "", "email": "user@example.com", "email_verified": False, "family_name": "user", "gender": "",
-    "given_name": "user", "appRoles": [], "name": "alice alice", "preferred_username": "user@example.com",
-    "sub": "user@example.com", "updated_at": 1495136783, "website": "",
+    "birthdate": "",
+    "email": "user@example.com",
+    "email_verified": False,
+    "family_name": "user",
+    "gender": "",
+    "given_name": "user",
+    "appRoles": [],
+    "name": "alice alice",
+    "preferred_username": "user@example.com",
+    "sub": "user@example.com",
+    "updated_at": 1495136783,
+    "website": "",
 }
 
 
@@ -70,8 +79,10 @@ def test_userinfo_without_a_token(idp: MockIdP):
 
 def test_userinfo_with_a_malformed_token(idp: MockIdP):
     assert_invalid_token(userinfo(idp, "not.a.jwt"), "The token is not a JWT.")
-    assert_invalid_token(userinfo(idp, headers={"Authorization": "Basic abc"}),
-                         "The Authorization header must be \"Bearer <access token>\".")
+    assert_invalid_token(
+        userinfo(idp, headers={"Authorization": "Basic abc"}),
+        'The Authorization header must be "Bearer <access token>".',
+    )
 
 
 def test_userinfo_with_a_token_signed_by_someone_else(idp: MockIdP):
@@ -95,8 +106,9 @@ def test_userinfo_with_an_expired_token(fresh_idp: MockIdP):
 
 def test_userinfo_with_a_client_token(idp: MockIdP):
     token = token_for(idp, grant_type="client_credentials", scope=READ)["access_token"]
-    assert_invalid_token(userinfo(idp, token),
-                         "The access token was issued to a client, not a user; userinfo needs a user's token.")
+    assert_invalid_token(
+        userinfo(idp, token), "The access token was issued to a client, not a user; userinfo needs a user's token."
+    )
 
 
 def test_userinfo_without_openid(idp: MockIdP):
@@ -112,12 +124,14 @@ def test_userinfo_with_the_id_token(idp: MockIdP):
 
 def test_userinfo_token_sent_twice(idp: MockIdP):
     token = password_tokens(idp, "openid")["access_token"]
-    response = requests.get(idp.userinfo_url, params={"access_token": token},
-                            headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    response = requests.get(
+        idp.userinfo_url, params={"access_token": token}, headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
     assert_error(response, 400, "invalid_request")
 
 
 # -- introspection -----------------------------------------------------------------------------------------
+
 
 def introspect(idp: MockIdP, token: str, auth=SEED_AUTH, **extra) -> requests.Response:
     return requests.post(idp.introspect_url, data={"token": token, **extra}, auth=auth, timeout=10)
@@ -149,14 +163,16 @@ def test_introspect_a_refresh_token(idp: MockIdP):
 
 def test_introspect_needs_client_authentication(idp: MockIdP):
     assert_error(introspect(idp, "x", auth=None), 401, "invalid_client")
-    assert_error(introspect(idp, "x", auth=(SEED_CLIENT_ID, "wrong")), 401, "invalid_client",
-                 "Client authentication failed.")
+    assert_error(
+        introspect(idp, "x", auth=(SEED_CLIENT_ID, "wrong")), 401, "invalid_client", "Client authentication failed."
+    )
     response = requests.post(idp.introspect_url, data={"token_type_hint": "access_token"}, auth=SEED_AUTH, timeout=10)
     assert_error(response, 400, "invalid_request", "The token parameter is required.")
     assert_error(introspect(idp, "x", token_type_hint="id_token"), 400, "invalid_request")
 
 
 # -- revocation --------------------------------------------------------------------------------------------
+
 
 def revoke(idp: MockIdP, token: str, auth=SEED_AUTH, **extra) -> requests.Response:
     return requests.post(idp.revoke_url, data={"token": token, **extra}, auth=auth, timeout=10)
@@ -184,7 +200,9 @@ def test_revoking_an_unknown_token_is_fine(idp: MockIdP):
 
 
 def test_revoking_another_clients_token(serve_fixtures):
-    server = serve_fixtures(**{"f.toml": """
+    server = serve_fixtures(
+        **{
+            "f.toml": """
         [[clients]]
         client_id = "a"
         client_secret = "s"
@@ -192,14 +210,18 @@ def test_revoking_another_clients_token(serve_fixtures):
         [[clients]]
         client_id = "b"
         client_secret = "s"
-    """})
-    token = token_for(server, auth=("a", "s"), grant_type="client_credentials",
-                      scope="urn:opc:idm:__myscopes__")["access_token"]
+    """
+        }
+    )
+    token = token_for(server, auth=("a", "s"), grant_type="client_credentials", scope="urn:opc:idm:__myscopes__")[
+        "access_token"
+    ]
     assert_error(revoke(server, token, auth=("b", "s")), 400, "unauthorized_client", "Client authorization failed.")
     assert introspect(server, token, auth=("a", "s")).json()["active"] is True
 
 
 def test_revoke_needs_client_authentication(idp: MockIdP):
     assert_error(revoke(idp, "x", auth=None), 401, "invalid_client")
-    assert_error(revoke(idp, "x", auth=None, client_id=PUBLIC_CLIENT_ID, client_secret=SEED_CLIENT_SECRET), 401,
-                 "invalid_client")
+    assert_error(
+        revoke(idp, "x", auth=None, client_id=PUBLIC_CLIENT_ID, client_secret=SEED_CLIENT_SECRET), 401, "invalid_client"
+    )
