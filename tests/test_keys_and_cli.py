@@ -104,7 +104,7 @@ def test_serve_prints_the_url_when_ready_and_stops_cleanly_on_sigterm():
 
 
 def test_serve_stops_on_ctrl_c():
-    process, url = start("serve", "--port", "0", "--log-level", "warning")
+    process, _ = start("serve", "--port", "0", "--log-level", "warning")
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=15)
     assert process.returncode == 0 and "Traceback" not in err
