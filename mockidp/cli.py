@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -72,6 +74,35 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     parser.add_argument("--access-log", action="store_true", help="log every request")
+    control = parser.add_mutually_exclusive_group()
+    control.add_argument(
+        "--control-token",
+        type=_control_token,
+        default=os.environ.get("MOCKIDP_CONTROL_TOKEN") or None,
+        metavar="T",
+        help="require Authorization: Bearer T on the control plane /mockidp/v1 "
+        "(default: $MOCKIDP_CONTROL_TOKEN; unset = open)",
+    )
+    control.add_argument(
+        "--no-control",
+        action="store_true",
+        help="serve no control plane (no faults, clock, keys, minted tokens, journal or run-time changes)",
+    )
+
+
+def _control_token(value: str) -> str:
+    if not value or any(c.isspace() for c in value):
+        raise argparse.ArgumentTypeError("must be a non-empty token without spaces")
+    return value
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def setup_logging(level: str) -> None:
@@ -179,7 +210,9 @@ def run_serve(args: argparse.Namespace) -> int:
         print(f"mockidp: {exc}", file=sys.stderr)
         return 1
     url = args.public_url or url_for(sock)
-    app = create_app([domain], ServerSettings(public_url=args.public_url))
+    control = not args.no_control
+    settings = ServerSettings(public_url=args.public_url, control=control, control_token=args.control_token)
+    app = create_app([domain], settings)
     fixtures = domain.fixtures
     log.info(
         "identity domain %s from %s: %d clients, %d users, %d resources",
@@ -189,8 +222,18 @@ def run_serve(args: argparse.Namespace) -> int:
         len(fixtures.users),
         len(fixtures.resources),
     )
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
+    if not is_loopback(args.host):
         log.warning("listening on %s: anyone who can reach this address can get tokens from this mock", args.host)
+        if control and not args.control_token:
+            log.warning(
+                "\n%s\nTHE CONTROL PLANE IS OPEN: anyone who can reach %s can mint tokens, add users and clients,\n"
+                "rotate keys and read the request journal at %s/mockidp/v1.\n"
+                "Start with --control-token T (or MOCKIDP_CONTROL_TOKEN=T), or with --no-control.\n%s",
+                "!" * 100,
+                args.host,
+                url,
+                "!" * 100,
+            )
 
     def ready() -> None:
         print(url, flush=True)

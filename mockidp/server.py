@@ -10,6 +10,9 @@ from collections.abc import Callable
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mockidp.web.interceptor import TRANSPORT_KEY
 
 log = logging.getLogger("mockidp")
 
@@ -56,6 +59,20 @@ class Server(uvicorn.Server):
             self.on_ready()
 
 
+class WithTransport:
+    """Puts uvicorn's connection transport in the scope, so that a queued fault can drop the connection
+    (ASGI itself has no way to close a connection without answering)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        transport = getattr(getattr(send, "__self__", None), "transport", None)
+        if transport is not None:
+            scope[TRANSPORT_KEY] = transport
+        await self.app(scope, receive, send)
+
+
 def make_server(
     app: Starlette,
     *,
@@ -65,7 +82,7 @@ def make_server(
     **ssl: object,
 ) -> Server:
     config = uvicorn.Config(
-        app,
+        WithTransport(app),
         log_config=None,
         log_level=log_level,
         access_log=access_log,

@@ -1,20 +1,193 @@
-"""`MockIdP`: a real mockidp server on a free port in a background thread, for tests and scripts.
+"""`MockIdP`: a real mockidp server on a free port in a background thread — or one already running, such as a
+container, attached by URL — with the control plane as typed methods.
 
-with MockIdP() as idp:
-    requests.post(idp.token_url, data={...})
+    with MockIdP() as idp:
+        with idp.fault("token", error="temporarily_unavailable", times=2):
+            ...                                    # the client under test retries
+        assert [r.status for r in idp.requests("token")] == [503, 503, 200]
+
+Every control method is a real HTTP call to `/mockidp/v1`, so the same code drives an in-process server and a
+container (`MockIdP.attach("http://localhost:8080", control_token=…)`).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
+import json
 import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
-from mockidp.core.domain import IdentityDomain
 from mockidp.paths import default_fixtures
-from mockidp.server import Server, bind, make_server, url_for
-from mockidp.web.app import create_app
-from mockidp.web.context import ServerSettings
+
+
+class ControlPlaneError(Exception):
+    """The control plane refused a call; `problems` lists every problem it found."""
+
+    def __init__(self, status: int, error: str, description: str, problems: list[str] | None = None) -> None:
+        super().__init__(f"{status} {error}: {description}")
+        self.status = status
+        self.error = error
+        self.description = description
+        self.problems = problems or []
+
+
+class _Control:
+    """JSON over HTTP to one server's control plane (stdlib only: mockidp's test helpers need no extra package)."""
+
+    def __init__(self, base_url: str, token: str | None) -> None:
+        self.base = base_url.rstrip("/") + "/mockidp/v1"
+        self.token = token
+        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # local or a container: no proxy
+
+    def call(self, method: str, path: str, body: Any = None, query: Mapping[str, Any] | None = None) -> Any:
+        url = self.base + path
+        if query:
+            url += "?" + urllib.parse.urlencode({k: v for k, v in query.items() if v is not None})
+        headers = {"Accept": "application/json"}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        request = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310 - http(s) URL we built
+        try:
+            with self._opener.open(request, timeout=60) as response:
+                payload = response.read()
+        except urllib.error.HTTPError as exc:
+            raw = exc.read()
+            try:
+                answer = json.loads(raw)
+            except ValueError:
+                answer = {"error": "http_error", "error_description": raw.decode("utf-8", "replace")[:500]}
+            raise ControlPlaneError(
+                exc.code, answer.get("error", ""), answer.get("error_description", ""), answer.get("problems")
+            ) from None
+        return json.loads(payload) if payload else None
+
+
+@dataclasses.dataclass(frozen=True)
+class JournalEntry:
+    """One request a client sent to the identity domain, as the journal recorded it (secrets redacted)."""
+
+    id: int
+    time: float
+    method: str
+    path: str
+    endpoint: str
+    status: int | None  # None: the connection was dropped on purpose
+    grant_type: str | None = None
+    client_id: str | None = None
+    auth_method: str | None = None
+    pkce_method: str | None = None
+    scopes: tuple[str, ...] = ()
+    user: str | None = None
+    authorization: str | None = None
+    params: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    error: str | None = None
+    reason: str | None = None
+    fault: str | None = None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> JournalEntry:
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}  # a newer server may say more
+        values["scopes"] = tuple(values.get("scopes") or ())
+        return cls(**values)
+
+
+class Fault:
+    """A queued fault. As a context manager it is deleted on exit, so it cannot leak into the next test."""
+
+    def __init__(self, control: _Control, record: Mapping[str, Any]) -> None:
+        self._control = control
+        self.id: str = record["id"]
+        self.endpoint: str = record["endpoint"]
+        self.record = dict(record)
+
+    def refresh(self) -> dict[str, Any]:
+        self.record = self._control.call("GET", f"/faults/{self.id}")
+        return self.record
+
+    @property
+    def hits(self) -> int:
+        """How many requests this fault has answered so far."""
+        return int(self.refresh()["hits"])
+
+    @property
+    def active(self) -> bool:
+        return bool(self.refresh()["active"])
+
+    def delete(self) -> None:
+        try:
+            self._control.call("DELETE", f"/faults/{self.id}")
+        except ControlPlaneError as exc:
+            if exc.status != 404:
+                raise
+
+    def __enter__(self) -> Fault:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.delete()
+
+    def __repr__(self) -> str:
+        return f"<Fault {self.id} at {self.endpoint}>"
+
+
+class Clock:
+    """The domain's clock: it drives token iat/exp and every expiry check."""
+
+    def __init__(self, control: _Control) -> None:
+        self._control = control
+
+    def state(self) -> dict[str, Any]:
+        return self._control.call("GET", "/clock")
+
+    def now(self) -> float:
+        return float(self.state()["now"])
+
+    def advance(self, seconds: float | datetime.timedelta) -> float:
+        """Move the clock forward (negative: back); returns the new now."""
+        if isinstance(seconds, datetime.timedelta):
+            seconds = seconds.total_seconds()
+        return float(self._change({"action": "advance", "seconds": seconds})["now"])
+
+    def set(self, when: float | datetime.datetime | str) -> float:
+        """Set the clock to an instant (Unix seconds, an aware datetime, or ISO 8601); it keeps running."""
+        return float(self._change({"action": "set", "time": _instant(when)})["now"])
+
+    def freeze(self, at: float | datetime.datetime | str | None = None) -> float:
+        """Stop the clock (now, or at an instant)."""
+        body: dict[str, Any] = {"action": "freeze"}
+        if at is not None:
+            body["time"] = _instant(at)
+        return float(self._change(body)["now"])
+
+    def unfreeze(self) -> float:
+        return float(self._change({"action": "unfreeze"})["now"])
+
+    def reset(self) -> float:
+        """Back to real time."""
+        return float(self._change({"action": "reset"})["now"])
+
+    def _change(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self._control.call("POST", "/clock", body)
+
+
+def _instant(when: float | datetime.datetime | str) -> float | str:
+    if isinstance(when, datetime.datetime):
+        if when.tzinfo is None:
+            raise ValueError("give an aware datetime (e.g. with tzinfo=datetime.UTC)")
+        return when.timestamp()
+    return when
 
 
 class MockIdP:
@@ -26,27 +199,47 @@ class MockIdP:
         port: int = 0,
         public_url: str | None = None,
         log_level: str = "warning",
+        control_token: str | None = None,
     ) -> None:
         self.fixtures = Path(fixtures) if fixtures is not None else default_fixtures()
         self.host, self.port = host, port
         self.public_url = public_url
         self.log_level = log_level
-        self.domain: IdentityDomain | None = None
+        self.control_token = control_token
+        self.domain: Any = None  # the IdentityDomain, when the server runs in this process
         self.url = ""  # the URL clients use: public_url if given, else the bound address
-        self.bound_url = ""  # where the server actually listens
-        self._server: Server | None = None
+        self.bound_url = ""  # where the server actually listens (attached: the URL given)
+        self._attached = False
+        self._issuer: str | None = None
+        self._server: Any = None
         self._thread: threading.Thread | None = None
+        self._control: _Control | None = None
+
+    @classmethod
+    def attach(cls, url: str, *, control_token: str | None = None) -> MockIdP:
+        """A handle on a mockidp already running at `url` (a container, another process); nothing is started."""
+        idp = cls(control_token=control_token)
+        idp.url = idp.bound_url = url.rstrip("/")
+        idp._attached = True
+        idp._control = _Control(idp.url, control_token)
+        return idp
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
     def start(self) -> MockIdP:
-        if self._thread is not None:
+        if self._attached or self._thread is not None:
             return self
+        from mockidp.core.domain import IdentityDomain
+        from mockidp.server import bind, make_server, url_for
+        from mockidp.web.app import create_app
+        from mockidp.web.context import ServerSettings
+
         self.domain = IdentityDomain.load(self.fixtures)
         sock = bind(self.host, self.port)
         self.bound_url = url_for(sock)
         self.url = self.public_url or self.bound_url
-        app = create_app([self.domain], ServerSettings(public_url=self.public_url))
+        settings = ServerSettings(public_url=self.public_url, control_token=self.control_token)
+        app = create_app([self.domain], settings)
         ready = threading.Event()
         self._server = make_server(app, log_level=self.log_level, on_ready=ready.set)
         self._thread = threading.Thread(
@@ -56,6 +249,7 @@ class MockIdP:
         while not ready.wait(0.05):
             if not self._thread.is_alive():
                 raise RuntimeError("the mockidp server thread stopped before it was ready; see the log")
+        self._control = _Control(self.bound_url, self.control_token)
         return self
 
     def stop(self) -> None:
@@ -76,8 +270,13 @@ class MockIdP:
 
     @property
     def issuer(self) -> str:
-        assert self.domain is not None, "start the server first"
-        return self.domain.urls(self.url).issuer
+        if self.domain is not None:
+            return self.domain.urls(self.url).issuer
+        if self._issuer is None:
+            assert self.url, "start the server first"
+            with urllib.request.urlopen(self.discovery_url, timeout=30) as response:  # noqa: S310 - our own URL
+                self._issuer = json.loads(response.read())["issuer"]
+        return self._issuer
 
     @property
     def discovery_url(self) -> str:
@@ -106,3 +305,153 @@ class MockIdP:
     @property
     def jwks_url(self) -> str:
         return f"{self.url}/admin/v1/SigningCert/jwk"
+
+    @property
+    def control_url(self) -> str:
+        return f"{self.url}/mockidp/v1"
+
+    # -- control plane ---------------------------------------------------------------------------------
+
+    @property
+    def control(self) -> _Control:
+        if self._control is None:
+            raise RuntimeError("start the server (or attach to one) before using its control plane")
+        return self._control
+
+    @property
+    def clock(self) -> Clock:
+        return Clock(self.control)
+
+    def fault(
+        self,
+        endpoint: str,
+        *,
+        error: str | None = None,
+        error_description: str | None = None,
+        status: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        body: Any = ...,
+        delay: float | None = None,
+        drop: bool = False,
+        malformed: bool = False,
+        retry_after: int | None = None,
+        match: Mapping[str, str] | None = None,
+        times: int | None = 1,
+    ) -> Fault:
+        """Queue a fault for the next `times` requests (None: all) to `endpoint` that `match` the given
+        parameters (and `client_id` / `user`). Use it in a `with` block to delete it afterwards."""
+        spec: dict[str, Any] = {"endpoint": endpoint, "times": times}
+        optional = {
+            "error": error,
+            "error_description": error_description,
+            "status": status,
+            "headers": dict(headers) if headers else None,
+            "delay": delay,
+            "retry_after": retry_after,
+            "match": dict(match) if match else None,
+        }
+        spec.update({key: value for key, value in optional.items() if value is not None})
+        if body is not ...:
+            spec["body"] = body
+        if drop:
+            spec["drop"] = True
+        if malformed:
+            spec["malformed"] = True
+        return Fault(self.control, self.control.call("POST", "/faults", spec))
+
+    def faults(self) -> list[dict[str, Any]]:
+        return self.control.call("GET", "/faults")["faults"]
+
+    def clear_faults(self) -> None:
+        self.control.call("DELETE", "/faults")
+
+    def keys(self) -> list[dict[str, Any]]:
+        return self.control.call("GET", "/keys")["keys"]
+
+    def rotate_keys(self) -> str:
+        """Sign with a new key from now on (the one published ahead, if any); returns its kid. The old key
+        stays in the JWKS until retired."""
+        return self.control.call("POST", "/keys/rotate")["key"]["kid"]
+
+    def publish_next_key(self) -> str:
+        """Publish the next signing key in the JWKS ahead of use; returns its kid."""
+        return self.control.call("POST", "/keys/next")["key"]["kid"]
+
+    def retire_key(self, kid: str) -> None:
+        """Remove a key from the JWKS: tokens it signed stop verifying."""
+        self.control.call("DELETE", f"/keys/{urllib.parse.quote(kid, safe='')}")
+
+    def mint_token(
+        self,
+        client_id: str,
+        *,
+        user: str | None = None,
+        kind: str = "access",
+        scope: str | None = None,
+        claims: Mapping[str, Any] | None = None,
+        ttl: int | None = None,
+        defects: Iterable[str] | str = (),
+    ) -> str:
+        """A token for any client (and user), with extra claims, or deliberately defective (`expired`,
+        `not_yet_valid`, `wrong_issuer`, `wrong_audience`, `bad_signature`, `unknown_kid`, `alg_none`,
+        `hs256_with_public_key`, `missing_claim:<name>`)."""
+        return self.mint(client_id, user=user, kind=kind, scope=scope, claims=claims, ttl=ttl, defects=defects)["token"]
+
+    def mint(
+        self,
+        client_id: str,
+        *,
+        user: str | None = None,
+        kind: str = "access",
+        scope: str | None = None,
+        claims: Mapping[str, Any] | None = None,
+        ttl: int | None = None,
+        defects: Iterable[str] | str = (),
+    ) -> dict[str, Any]:
+        """Like `mint_token`, returning the token with its header and claims."""
+        body: dict[str, Any] = {"client_id": client_id, "kind": kind}
+        if user is not None:
+            body["user"] = user
+        if scope is not None:
+            body["scope"] = scope
+        if claims:
+            body["claims"] = dict(claims)
+        if ttl is not None:
+            body["ttl"] = ttl
+        body["defects"] = [defects] if isinstance(defects, str) else list(defects)
+        return self.control.call("POST", "/tokens", body)
+
+    def requests(
+        self, endpoint: str | None = None, *, client_id: str | None = None, limit: int | None = None
+    ) -> list[JournalEntry]:
+        """What clients sent, oldest first (secrets redacted): all, one endpoint's, or one client's."""
+        query = {"endpoint": endpoint, "client_id": client_id, "limit": limit}
+        return [JournalEntry.from_json(e) for e in self.control.call("GET", "/requests", query=query)["requests"]]
+
+    def clear_requests(self) -> None:
+        self.control.call("DELETE", "/requests")
+
+    def add_user(self, user_name: str, **fields: Any) -> dict[str, Any]:
+        """Add or replace a user; fields as in a `[[users]]` fixture table, checked the same way."""
+        return self.control.call("PUT", f"/users/{urllib.parse.quote(user_name, safe='@')}", fields)
+
+    def remove_user(self, user_name: str) -> None:
+        self.control.call("DELETE", f"/users/{urllib.parse.quote(user_name, safe='@')}")
+
+    def add_client(self, client_id: str, **fields: Any) -> dict[str, Any]:
+        """Add or replace a client; fields as in a `[[clients]]` fixture table, checked the same way."""
+        return self.control.call("PUT", f"/clients/{urllib.parse.quote(client_id, safe='')}", fields)
+
+    def remove_client(self, client_id: str) -> None:
+        self.control.call("DELETE", f"/clients/{urllib.parse.quote(client_id, safe='')}")
+
+    def add_resource(self, audience: str, **fields: Any) -> dict[str, Any]:
+        """Add or replace a resource (by audience); fields as in a `[[resources]]` fixture table."""
+        return self.control.call("PUT", f"/resources/{urllib.parse.quote(audience, safe='')}", fields)
+
+    def remove_resource(self, audience: str) -> None:
+        self.control.call("DELETE", f"/resources/{urllib.parse.quote(audience, safe='')}")
+
+    def reset(self) -> None:
+        """Back to the fixtures: tokens, codes, sessions, faults, journal, clock, keys and run-time changes."""
+        self.control.call("POST", "/reset")

@@ -39,9 +39,9 @@ class Clock:
         state["offset"] = instant - base
         self._store.put(_NS, _KEY, state)
 
-    def freeze(self) -> None:
-        now = self.now()
-        self._store.put(_NS, _KEY, {"frozen_at": now, "offset": 0.0})
+    def freeze(self, at: float | None = None) -> None:
+        """Stop the clock now, or at an instant."""
+        self._store.put(_NS, _KEY, {"frozen_at": self.now() if at is None else at, "offset": 0.0})
 
     def unfreeze(self) -> None:
         """Let time run again from where it stands now."""

@@ -9,8 +9,9 @@ from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from mockidp.core import runtime
 from mockidp.core.clock import Clock
-from mockidp.core.fixtures import load_fixtures
+from mockidp.core.fixtures import build_client, build_user, load_fixtures
 from mockidp.core.keys import KeyRing, SigningKey, load_or_create
 from mockidp.core.model import Client, Fixtures, User
 from mockidp.core.scopes import ScopeCatalog
@@ -56,12 +57,15 @@ class IdentityDomain:
     def __init__(self, fixtures: Fixtures, signing_key: SigningKey, store: Store | None = None) -> None:
         self.fixtures = fixtures
         self.settings = fixtures.domain
-        self.keys = KeyRing(signing_key)
         self.store: Store = store if store is not None else MemoryStore()
+        self.keys = KeyRing(signing_key, self.store)
         self.clock = Clock(self.store)
         self.tenant = self.settings.tenant or tenant_from_key(signing_key)
-        self.scopes = ScopeCatalog(fixtures.resources, self.tenant)
+        self._fixture_scopes = ScopeCatalog(fixtures.resources, self.tenant)
         self._urls: dict[str, Urls] = {}
+        # Caches of what run-time records build into, keyed by the record's revision (records never change).
+        self._built: dict[str, Client | User] = {}
+        self._catalogs: dict[str, ScopeCatalog] = {}
 
     @classmethod
     def load(cls, directory: str | Path, store: Store | None = None) -> IdentityDomain:
@@ -71,10 +75,47 @@ class IdentityDomain:
         return cls(fixtures, key, store)
 
     def client(self, client_id: str) -> Client | None:
-        return self.fixtures.clients.get(client_id)
+        """A client by id: the fixtures', unless the control plane added, replaced or removed it."""
+        record = self.store.get(runtime.CLIENTS, client_id)
+        if record is None:
+            return self.fixtures.clients.get(client_id)
+        return self._build(record, build_client)
 
     def user(self, user_name: str) -> User | None:
-        return self.fixtures.users.get(user_name)
+        record = self.store.get(runtime.USERS, user_name)
+        if record is None:
+            return self.fixtures.users.get(user_name)
+        return self._build(record, build_user)
+
+    @property
+    def scopes(self) -> ScopeCatalog:
+        """The scope catalog of the fixtures' resources, or of the resources as changed at run time."""
+        revision = self.store.get(runtime.REVISION_NS, runtime.RESOURCES_REVISION)
+        if revision is None:
+            return self._fixture_scopes
+        catalog = self._catalogs.get(revision["rev"])
+        if catalog is None:
+            self._catalogs.clear()
+            catalog = self._catalogs[revision["rev"]] = ScopeCatalog(runtime.resources(self), self.tenant)
+        return catalog
+
+    def reset(self) -> None:
+        """Back to the fixtures: all state dropped (tokens, codes, faults, journal, run-time entries), the
+        clock back to real time, the fixture key the only key."""
+        self.store.clear()
+        self._built.clear()
+        self._catalogs.clear()
+
+    def _build(self, record: dict, build):  # noqa: ANN001, ANN202 - build_client or build_user
+        values = runtime.record_values(record)
+        if values is None:
+            return None
+        built = self._built.get(record["rev"])
+        if built is None:
+            if len(self._built) > 1024:
+                self._built.clear()
+            built = self._built[record["rev"]] = build(values)
+        return built
 
     def urls(self, base: str) -> Urls:
         """URLs for a base URL; cached, since every request needs them."""

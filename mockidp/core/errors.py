@@ -78,3 +78,14 @@ class ScimError(Exception):
 
 def scim_unauthorized() -> ScimError:
     return ScimError(401, "Operation failed due to unauthorized access.", "error.common.exception.unauthorizedAccess")
+
+
+class ControlError(Exception):
+    """A control-plane request that cannot be done (`/mockidp/v1/…`): a status, a sentence saying what to fix,
+    and, for refused users/clients/resources, every problem found, in the form fixtures report them."""
+
+    def __init__(self, status: int, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.problems = problems or []

@@ -129,6 +129,10 @@ class Field:
     check: Check | None = None
     item_check: Check | None = None  # for lists: checked on each element
 
+    @property
+    def required(self) -> bool:
+        return self.default is _REQUIRED
+
 
 DOMAIN_FIELDS = {
     "tenant": Field(STR, None, _tenant),

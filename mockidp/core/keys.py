@@ -14,6 +14,7 @@ import base64
 import datetime
 import hashlib
 import logging
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from jwt.algorithms import RSAAlgorithm
 from jwt.utils import base64url_encode
+
+from mockidp.core.errors import ControlError
+from mockidp.core.store import Store
 
 log = logging.getLogger("mockidp")
 
@@ -160,13 +164,41 @@ def _try_write(path: Path, data: bytes, what: str) -> None:
         )
 
 
-class KeyRing:
-    """The keys a domain signs with and publishes: the active one first."""
+RING_NS = "keys"
+_RING = "ring"
 
-    def __init__(self, active: SigningKey) -> None:
-        self.active = active
-        self.published: list[SigningKey] = [active]
-        self._jwks: dict[str, Any] | None = None
+
+class KeyRing:
+    """The keys a domain signs with and publishes in its JWKS (the active one first).
+
+    Until a test rotates, that is the fixture key alone. Rotation state — which keys exist (as PEM), which one
+    signs, which one is published ahead of use — sits in the store like all mutable state; parsed keys are
+    cached here by their stored id, so a request costs one store lookup. Kids stay IDCS-like: the fixture key
+    keeps `SIGNING_KEY`, later keys are `SIGNING_KEY_2`, `SIGNING_KEY_3`, … [choice].
+    """
+
+    def __init__(self, fixture_key: SigningKey, store: Store) -> None:
+        self.fixture_key = fixture_key
+        self._store = store
+        self._parsed: dict[str, SigningKey] = {}  # stored key id -> key (keys never change once made)
+        self._jwks: dict[str, dict[str, Any]] = {}  # ring version -> JWKS document
+        self._fixture_jwks = {"keys": [fixture_key.jwk]}
+
+    # -- what requests need ----------------------------------------------------------------------------
+
+    @property
+    def active(self) -> SigningKey:
+        ring = self._store.get(RING_NS, _RING)
+        if ring is None:
+            return self.fixture_key
+        return self._key(next(entry for entry in ring["keys"] if entry["status"] == ACTIVE))
+
+    @property
+    def published(self) -> list[SigningKey]:
+        ring = self._store.get(RING_NS, _RING)
+        if ring is None:
+            return [self.fixture_key]
+        return [self._key(entry) for entry in _jwks_order(ring["keys"])]
 
     def find(self, kid: str | None) -> SigningKey | None:
         for key in self.published:
@@ -175,6 +207,109 @@ class KeyRing:
         return None
 
     def jwks(self) -> dict[str, Any]:
-        if self._jwks is None:
-            self._jwks = {"keys": [key.jwk for key in self.published]}
-        return self._jwks
+        ring = self._store.get(RING_NS, _RING)
+        if ring is None:
+            return self._fixture_jwks
+        document = self._jwks.get(ring["version"])
+        if document is None:
+            self._jwks.clear()
+            document = self._jwks[ring["version"]] = {"keys": [key.jwk for key in self.published]}
+        return document
+
+    # -- what tests do through the control plane -------------------------------------------------------
+
+    def describe(self) -> list[dict[str, Any]]:
+        """Every published key: kid, status (active / next / previous), thumbprint, when it was made."""
+        ring = self._ring()
+        return [
+            {
+                "kid": entry["kid"],
+                "status": entry["status"],
+                "x5t": self._key(entry).jwk["x5t"],
+                "created_at": entry["created_at"],
+                "source": "fixtures" if entry["pem"] is None else "generated",
+            }
+            for entry in _jwks_order(ring["keys"])
+        ]
+
+    def rotate(self, now: float) -> dict[str, Any]:
+        """A new key signs from now on: the one published as next, else a new one. The old stays published."""
+        ring = self._ring()
+        keys = [dict(entry) for entry in ring["keys"]]
+        upcoming = next((entry for entry in keys if entry["status"] == NEXT), None)
+        if upcoming is None:
+            upcoming = self._new_entry(ring, now)
+            keys.append(upcoming)
+        for entry in keys:
+            if entry["status"] == ACTIVE:
+                entry["status"] = PREVIOUS
+        upcoming["status"] = ACTIVE
+        self._save(ring, keys)
+        return self._summary(upcoming)
+
+    def publish_next(self, now: float) -> dict[str, Any]:
+        """A new key in the JWKS ahead of use; the next `rotate` makes it the signing key."""
+        ring = self._ring()
+        upcoming = next((entry for entry in ring["keys"] if entry["status"] == NEXT), None)
+        if upcoming is not None:
+            raise ControlError(
+                409, f"{upcoming['kid']} is already published as the next key; rotate to start signing with it."
+            )
+        entry = self._new_entry(ring, now)
+        entry["status"] = NEXT
+        self._save(ring, [*ring["keys"], entry])
+        return self._summary(entry)
+
+    def retire(self, kid: str) -> None:
+        """Take a key out of the JWKS: tokens it signed stop verifying."""
+        ring = self._ring()
+        entry = next((entry for entry in ring["keys"] if entry["kid"] == kid), None)
+        if entry is None:
+            known = ", ".join(e["kid"] for e in ring["keys"])
+            raise ControlError(404, f"There is no key {kid!r}; the published keys are {known}.")
+        if entry["status"] == ACTIVE:
+            raise ControlError(409, f"{kid} is the signing key; rotate to another key before retiring it.")
+        self._save(ring, [e for e in ring["keys"] if e["kid"] != kid])
+
+    def reset(self) -> None:
+        self._store.delete(RING_NS, _RING)
+
+    # -- inside ----------------------------------------------------------------------------------------
+
+    def _ring(self) -> dict[str, Any]:
+        ring = self._store.get(RING_NS, _RING)
+        if ring is not None:
+            return ring
+        entry = {"id": "fixtures", "kid": self.fixture_key.kid, "pem": None, "status": ACTIVE, "created_at": None}
+        return {"version": "fixtures", "serial": 1, "keys": [entry]}
+
+    def _new_entry(self, ring: dict[str, Any], now: float) -> dict[str, Any]:
+        serial = ring["serial"] + 1
+        ring["serial"] = serial  # saved with the ring by the caller
+        key = new_signing_key(f"{DEFAULT_KID}_{serial}")
+        entry_id = uuid.uuid4().hex
+        self._parsed[entry_id] = key
+        return {"id": entry_id, "kid": key.kid, "pem": key.to_pem().decode(), "status": NEXT, "created_at": now}
+
+    def _save(self, ring: dict[str, Any], keys: list[dict[str, Any]]) -> None:
+        self._store.put(RING_NS, _RING, {"version": uuid.uuid4().hex, "serial": ring["serial"], "keys": keys})
+
+    def _key(self, entry: dict[str, Any]) -> SigningKey:
+        if entry["pem"] is None:
+            return self.fixture_key
+        key = self._parsed.get(entry["id"])
+        if key is None:  # made by another worker sharing the store
+            key = self._parsed[entry["id"]] = load_signing_key(entry["pem"].encode(), entry["kid"])[0]
+        return key
+
+    def _summary(self, entry: dict[str, Any]) -> dict[str, Any]:
+        return {"kid": entry["kid"], "status": entry["status"], "x5t": self._key(entry).jwk["x5t"]}
+
+
+ACTIVE, NEXT, PREVIOUS = "active", "next", "previous"
+_ORDER = {ACTIVE: 0, NEXT: 1, PREVIOUS: 2}
+
+
+def _jwks_order(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The JWKS lists the signing key first, then the next key, then older ones [choice]."""
+    return sorted(entries, key=lambda entry: _ORDER[entry["status"]])

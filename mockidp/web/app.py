@@ -6,21 +6,23 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from mockidp.core.domain import IdentityDomain
-from mockidp.web import discovery, jwks, token, userinfo
+from mockidp.web import control, discovery, jwks, token, userinfo
 from mockidp.web.context import DomainSelector, ServerSettings
 from mockidp.web.errors import EXCEPTION_HANDLERS
+from mockidp.web.interceptor import Interceptor
 from mockidp.web.middleware import OracleHeaders
 
 
 def create_app(domains: list[IdentityDomain], settings: ServerSettings | None = None) -> Starlette:
     if not domains:
         raise ValueError("create_app needs at least one identity domain")
+    settings = settings or ServerSettings()
     routes = [*discovery.routes, *jwks.routes, *token.routes, *userinfo.routes]
-    app = Starlette(
-        routes=routes,
-        middleware=[Middleware(OracleHeaders), Middleware(DomainSelector, domains=domains)],
-        exception_handlers=EXCEPTION_HANDLERS,
-    )
-    app.state.settings = settings or ServerSettings()
+    middleware = [Middleware(OracleHeaders), Middleware(DomainSelector, domains=domains)]
+    if settings.control:  # without the control plane nobody can queue a fault or read the journal
+        routes.append(control.mount(settings.control_token))
+        middleware.append(Middleware(Interceptor, settings=settings))
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers=EXCEPTION_HANDLERS)
+    app.state.settings = settings
     app.state.domains = domains
     return app

@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from mockidp.core.errors import OAuthError, ScimError
+from mockidp.core.errors import ControlError, OAuthError, ScimError
 from mockidp.web.middleware import ECID_KEY
 
 log = logging.getLogger("mockidp")
@@ -43,6 +43,20 @@ def scim_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(body, exc.status, media_type="application/scim+json")
 
 
+CONTROL_ERRORS = {400: "invalid_request", 401: "unauthorized", 404: "not_found", 409: "conflict", 413: "too_large"}
+
+
+def control_error(request: Request, exc: Exception) -> Response:
+    """Control-plane errors (`/mockidp/v1`): a short code, a sentence saying what to fix, and every problem."""
+    assert isinstance(exc, ControlError)
+    log.info("%s %s -> %d: %s", request.method, request.url.path, exc.status, exc.message)
+    body = {"error": CONTROL_ERRORS.get(exc.status, "invalid_request"), "error_description": exc.message}
+    if exc.problems:
+        body["problems"] = exc.problems
+    headers = {"WWW-Authenticate": 'Bearer realm="mockidp-control"'} if exc.status == 401 else None
+    return JSONResponse(body, exc.status, headers=headers)
+
+
 def http_error(request: Request, exc: Exception) -> Response:
     """404 and 405 from routing, in the OAuth shape."""
     assert isinstance(exc, HTTPException)
@@ -71,6 +85,7 @@ def unexpected_error(request: Request, exc: Exception) -> Response:
 EXCEPTION_HANDLERS = {
     OAuthError: oauth_error,
     ScimError: scim_error,
+    ControlError: control_error,
     HTTPException: http_error,
     Exception: unexpected_error,
 }

@@ -11,6 +11,7 @@ from mockidp.core.errors import OAuthError, invalid_request
 
 FORM = "application/x-www-form-urlencoded"
 MAX_FIELDS = 100
+FORM_KEY = "mockidp.form"  # parameters already read from the body by the interceptor middleware
 
 
 def parse_params(text: str) -> dict[str, str]:
@@ -48,6 +49,9 @@ async def read_form(request: Request) -> dict[str, str]:
     if content_type.split(";", 1)[0].strip().lower() != FORM:
         got = content_type or "no Content-Type"
         raise invalid_request(f"The request body must be sent as {FORM} (got {got}).")
+    already = request.scope.get(FORM_KEY)
+    if already is not None:
+        return dict(already)
     body = await read_body(request, request.app.state.settings.max_body_bytes)
     try:
         text = body.decode("utf-8")

@@ -1,0 +1,162 @@
+"""The request journal: what clients sent to the domain and what they got back, for tests to assert on.
+
+One entry per request to the identity-domain endpoints (not the control plane): endpoint, grant type, client id,
+the client-authentication method the request used, the PKCE method, scopes, user, status, error and the precise
+reason. Secrets (client secrets, passwords, PKCE verifiers) are never kept; tokens, codes and assertions are
+kept only as their last characters, so a test can tell them apart without the journal holding a usable one.
+Entries live in the store, the last `LIMIT` of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import jwt
+
+from mockidp.core.client_auth import NONE, SECRET_BASIC, SECRET_POST, parse_basic
+from mockidp.core.errors import OAuthError
+from mockidp.core.faults import next_number
+from mockidp.core.store import Record, Store
+
+NS = "journal"
+LIMIT = 1000
+PRIVATE_KEY_JWT = "private_key_jwt"
+CLIENT_AUTH_ENDPOINTS = frozenset({"token", "introspect", "revoke", "device"})
+
+SECRET_PARAMS = frozenset({"client_secret", "password", "code_verifier"})
+TOKEN_PARAMS = frozenset(
+    {
+        "access_token",
+        "refresh_token",
+        "id_token_hint",
+        "token",
+        "code",
+        "device_code",
+        "assertion",
+        "client_assertion",
+        "subject_token",
+        "actor_token",
+    }
+)
+MAX_VALUE = 200
+REDACTED = "[redacted]"
+
+
+def redact(name: str, value: str) -> str:
+    if name in SECRET_PARAMS:
+        return REDACTED
+    if name in TOKEN_PARAMS or (value.count(".") == 2 and len(value) > 40):  # a JWT under any name
+        return f"[redacted …{value[-6:]}]" if len(value) >= 24 else REDACTED
+    return value if len(value) <= MAX_VALUE else value[:MAX_VALUE] + "…"
+
+
+def entry(
+    *,
+    time: float,
+    method: str,
+    path: str,
+    endpoint: str,
+    params: Mapping[str, str],
+    authorization: str | None,
+    status: int | None,
+    outcome: Mapping[str, Any] | None,
+    fault: str | None = None,
+) -> Record:
+    """A journal entry for one request (no HTTP here: the web layer passes what it read). `status` is None
+    when the connection was dropped on purpose."""
+    scheme, _, credentials = (authorization or "").strip().partition(" ")
+    scheme = scheme.lower()
+    bearer_claims = _unverified(credentials.strip()) if scheme == "bearer" else {}
+    record: Record = {
+        "time": time,
+        "method": method,
+        "path": path,
+        "endpoint": endpoint,
+        "grant_type": params.get("grant_type"),
+        "client_id": _client_id(params, scheme, authorization, bearer_claims),
+        "auth_method": _auth_method(endpoint, params, scheme),
+        "pkce_method": _pkce_method(params),
+        "scopes": params.get("scope", "").split() if params.get("scope") else [],
+        "user": params.get("username") or params.get("login_hint") or bearer_claims.get("sub"),
+        "authorization": scheme.capitalize() if scheme else None,
+        "params": {name: redact(name, value) for name, value in params.items()},
+        "status": status,
+        "error": outcome.get("error") if outcome else None,
+        "reason": outcome.get("reason") if outcome else None,
+        "fault": fault,
+    }
+    return record
+
+
+def _unverified(token: str) -> dict[str, Any]:
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def _client_id(params: Mapping[str, str], scheme: str, authorization: str | None, bearer: dict) -> str | None:
+    if params.get("client_id"):
+        return params["client_id"]
+    if scheme == "basic" and authorization:
+        try:
+            return parse_basic(authorization)[0]
+        except OAuthError:
+            return None
+    if params.get("client_assertion"):
+        claims = _unverified(params["client_assertion"])
+        return str(claims.get("iss") or claims.get("sub") or "") or None
+    client_id = bearer.get("client_id")
+    return str(client_id) if client_id else None
+
+
+def _auth_method(endpoint: str, params: Mapping[str, str], scheme: str) -> str | None:
+    """The client-authentication method the request used (what it sent, whether or not it was right)."""
+    if endpoint not in CLIENT_AUTH_ENDPOINTS:
+        return None
+    if "client_assertion" in params:
+        return PRIVATE_KEY_JWT
+    if scheme == "basic":
+        return SECRET_BASIC
+    if params.get("client_secret"):
+        return SECRET_POST
+    return NONE if "client_id" in params else None
+
+
+def _pkce_method(params: Mapping[str, str]) -> str | None:
+    """At authorize: the code_challenge_method (RFC 7636: plain when a challenge comes without one)."""
+    if "code_challenge" not in params:
+        return None
+    return params.get("code_challenge_method") or "plain"
+
+
+# ---------------------------------------------------------------------------------------------- the store
+
+
+def record(store: Store, item: Record, limit: int = LIMIT) -> None:
+    number = next_number(store, "journal")
+    store.put(NS, _key(number), {"id": number, **item})
+    if number > limit:
+        store.delete(NS, _key(number - limit))
+
+
+def entries(
+    store: Store, *, endpoint: str | None = None, client_id: str | None = None, limit: int | None = None
+) -> list[Record]:
+    """Entries oldest first, optionally only one endpoint's or one client's, and only the last `limit`."""
+    found = [
+        item
+        for _, item in sorted(store.items(NS))
+        if (endpoint is None or item["endpoint"] == endpoint) and (client_id is None or item["client_id"] == client_id)
+    ]
+    return found[-limit:] if limit else found
+
+
+def clear(store: Store) -> None:
+    store.clear(NS)
+
+
+def _key(number: int) -> str:
+    return f"{number:012d}"

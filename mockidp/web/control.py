@@ -1,0 +1,364 @@
+"""The control plane, `/mockidp/v1/…`: what tests use to make the domain misbehave and to see what clients did.
+
+JSON in, JSON out; every refusal is a 4xx `{"error", "error_description", "problems"?}` (web/errors.py). The
+routes are thin: each is a core call (faults, clock, keys, forge, journal, runtime) on the request's domain.
+`--control-token` guards them all; `--no-control` leaves them out of the app.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hmac
+import json
+import math
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mockidp.core import faults, forge, journal, runtime
+from mockidp.core.domain import IdentityDomain
+from mockidp.core.errors import ControlError, OAuthError
+from mockidp.web.context import domain_of, urls_of
+from mockidp.web.forms import read_body
+from mockidp.web.openapi import openapi_document
+
+PREFIX = "/mockidp/v1"
+MAX_CLOCK_SECONDS = 100 * 366 * 86400
+
+
+class ControlGuard:
+    """With a control token, every control call must carry `Authorization: Bearer <token>` (compared in
+    constant time)."""
+
+    def __init__(self, app: ASGIApp, token: str | None) -> None:
+        self.app = app
+        self.expected = f"bearer {token}".encode() if token else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.expected is not None and scope["type"] == "http":
+            given = next((value for name, value in scope["headers"] if name == b"authorization"), b"")
+            scheme, _, credentials = given.partition(b" ")
+            if not hmac.compare_digest(scheme.lower() + b" " + credentials.strip(), self.expected):
+                raise ControlError(401, "The control plane needs Authorization: Bearer <the server's --control-token>.")
+        await self.app(scope, receive, send)
+
+
+async def json_body(request: Request, *, required: bool = True) -> Any:
+    body = await read_body_or_refuse(request)
+    if not body.strip():
+        if required:
+            raise ControlError(400, "The request needs a JSON body.")
+        return {}
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ControlError(400, f"The body is not valid JSON: {exc}.") from None
+
+
+async def read_body_or_refuse(request: Request) -> bytes:
+    try:
+        return await read_body(request, request.app.state.settings.max_body_bytes)
+    except OAuthError as exc:
+        raise ControlError(exc.status, exc.description) from None
+
+
+def _domain(request: Request) -> IdentityDomain:
+    return domain_of(request)
+
+
+# ---------------------------------------------------------------------------------------------- faults
+
+
+async def list_faults(request: Request) -> Response:
+    return JSONResponse({"faults": faults.listing(_domain(request).store)})
+
+
+async def add_fault(request: Request) -> Response:
+    record = faults.add(_domain(request).store, await json_body(request))
+    return JSONResponse(faults.public(record), 201)
+
+
+async def get_fault(request: Request) -> Response:
+    return JSONResponse(faults.get(_domain(request).store, request.path_params["fault_id"]))
+
+
+async def delete_fault(request: Request) -> Response:
+    faults.delete(_domain(request).store, request.path_params["fault_id"])
+    return Response(status_code=204)
+
+
+async def clear_faults(request: Request) -> Response:
+    faults.clear(_domain(request).store)
+    return Response(status_code=204)
+
+
+# ---------------------------------------------------------------------------------------------- clock
+
+
+def clock_state(domain: IdentityDomain) -> dict[str, Any]:
+    state = domain.clock.state()
+    state["iso"] = _iso(state["now"])
+    return state
+
+
+async def get_clock(request: Request) -> Response:
+    return JSONResponse(clock_state(_domain(request)))
+
+
+async def change_clock(request: Request) -> Response:
+    """`{"action": "advance", "seconds": N}`, `{"action": "set", "time": …}`, `freeze` (optionally at a time),
+    `unfreeze`, `reset`."""
+    domain = _domain(request)
+    body = await json_body(request)
+    if not isinstance(body, dict):
+        raise ControlError(400, 'The body must be an object such as {"action": "advance", "seconds": 3600}.')
+    action = body.get("action")
+    allowed = {"advance": {"seconds"}, "set": {"time"}, "freeze": {"time"}, "unfreeze": set(), "reset": set()}
+    if action not in allowed:
+        raise ControlError(400, f"action: must be one of {', '.join(allowed)}, got {action!r}.")
+    unknown = set(body) - allowed[action] - {"action"}
+    if unknown:
+        raise ControlError(400, f"{', '.join(sorted(unknown))}: not a field of the {action} action.")
+    clock = domain.clock
+    if action == "advance":
+        clock.advance(_seconds(body.get("seconds")))
+    elif action == "set":
+        clock.set(_instant(body.get("time")))
+    elif action == "freeze":
+        clock.freeze(_instant(body["time"]) if body.get("time") is not None else None)
+    elif action == "unfreeze":
+        clock.unfreeze()
+    else:
+        clock.reset()
+    return JSONResponse(clock_state(domain))
+
+
+def _seconds(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ControlError(400, f"seconds: must be a number of seconds (negative goes back), got {value!r}.")
+    if abs(value) > MAX_CLOCK_SECONDS:
+        raise ControlError(400, f"seconds: must be within ±{MAX_CLOCK_SECONDS} (100 years), got {value!r}.")
+    return float(value)
+
+
+def _instant(value: Any) -> float:
+    """An instant as Unix seconds or ISO 8601 (`2030-01-01T00:00:00Z`; no zone = UTC)."""
+    if isinstance(value, str):
+        try:
+            parsed = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            raise ControlError(400, f"time: {value!r} is not ISO 8601 such as 2030-01-01T00:00:00Z.") from None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=datetime.UTC)
+        value = parsed.timestamp()
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ControlError(400, f"time: must be Unix seconds or an ISO 8601 string, got {value!r}.")
+    if not 0 <= value <= 2**33:
+        raise ControlError(400, f"time: must be between 1970 and 2242, got {value!r}.")
+    return float(value)
+
+
+def _iso(instant: float) -> str:
+    return datetime.datetime.fromtimestamp(instant, datetime.UTC).isoformat().replace("+00:00", "Z")
+
+
+# ---------------------------------------------------------------------------------------------- keys
+
+
+def _keys(domain: IdentityDomain, **extra: Any) -> dict[str, Any]:
+    return {**extra, "keys": domain.keys.describe()}
+
+
+async def list_keys(request: Request) -> Response:
+    return JSONResponse(_keys(_domain(request)))
+
+
+async def rotate_keys(request: Request) -> Response:
+    domain = _domain(request)
+    key = await run_in_threadpool(domain.keys.rotate, domain.clock.now())  # RSA key generation takes a while
+    return JSONResponse(_keys(domain, key=key), 201)
+
+
+async def publish_next_key(request: Request) -> Response:
+    domain = _domain(request)
+    key = await run_in_threadpool(domain.keys.publish_next, domain.clock.now())
+    return JSONResponse(_keys(domain, key=key), 201)
+
+
+async def retire_key(request: Request) -> Response:
+    domain = _domain(request)
+    domain.keys.retire(request.path_params["kid"])
+    return JSONResponse(_keys(domain))
+
+
+# ---------------------------------------------------------------------------------------------- tokens
+
+
+async def mint_token(request: Request) -> Response:
+    return JSONResponse(forge.mint(_domain(request), urls_of(request), await json_body(request)), 201)
+
+
+# ---------------------------------------------------------------------------------------------- journal
+
+
+async def list_requests(request: Request) -> Response:
+    query = request.query_params
+    unknown = set(query) - {"endpoint", "client_id", "limit"}
+    if unknown:
+        raise ControlError(
+            400, f"{', '.join(sorted(unknown))}: unknown query parameter; use endpoint, client_id, limit."
+        )
+    endpoint = query.get("endpoint")
+    if endpoint is not None and endpoint not in (*faults.ENDPOINTS, "other"):
+        raise ControlError(400, f"endpoint: must be one of {', '.join(faults.ENDPOINTS)}, other; got {endpoint!r}.")
+    limit = query.get("limit")
+    if limit is not None and (not limit.isdigit() or not 1 <= int(limit) <= journal.LIMIT):
+        raise ControlError(400, f"limit: must be a whole number from 1 to {journal.LIMIT}, got {limit!r}.")
+    found = journal.entries(
+        _domain(request).store,
+        endpoint=endpoint,
+        client_id=query.get("client_id"),
+        limit=int(limit) if limit else None,
+    )
+    return JSONResponse({"requests": found})
+
+
+async def clear_requests(request: Request) -> Response:
+    journal.clear(_domain(request).store)
+    return Response(status_code=204)
+
+
+# ------------------------------------------------------------------------------ users, clients, resources
+
+
+async def list_users(request: Request) -> Response:
+    domain = _domain(request)
+    users = runtime.users(domain)
+    return JSONResponse(
+        {"users": [runtime.describe_user(u, runtime.source_of(domain, runtime.USERS, n)) for n, u in users.items()]}
+    )
+
+
+async def get_user(request: Request) -> Response:
+    domain = _domain(request)
+    name = request.path_params["user_name"]
+    user = domain.user(name)
+    if user is None:
+        raise ControlError(404, f"There is no user {name!r} in this identity domain.")
+    return JSONResponse(runtime.describe_user(user, runtime.source_of(domain, runtime.USERS, name)))
+
+
+async def put_user(request: Request) -> Response:
+    user, created = runtime.put_user(_domain(request), request.path_params["user_name"], await json_body(request))
+    return JSONResponse(runtime.describe_user(user, "runtime"), 201 if created else 200)
+
+
+async def delete_user(request: Request) -> Response:
+    runtime.remove_user(_domain(request), request.path_params["user_name"])
+    return Response(status_code=204)
+
+
+async def list_clients(request: Request) -> Response:
+    domain = _domain(request)
+    clients = runtime.clients(domain)
+    return JSONResponse(
+        {
+            "clients": [
+                runtime.describe_client(c, runtime.source_of(domain, runtime.CLIENTS, i)) for i, c in clients.items()
+            ]
+        }
+    )
+
+
+async def get_client(request: Request) -> Response:
+    domain = _domain(request)
+    client_id = request.path_params["client_id"]
+    client = domain.client(client_id)
+    if client is None:
+        raise ControlError(404, f"There is no client {client_id!r} in this identity domain.")
+    return JSONResponse(runtime.describe_client(client, runtime.source_of(domain, runtime.CLIENTS, client_id)))
+
+
+async def put_client(request: Request) -> Response:
+    client, created = runtime.put_client(_domain(request), request.path_params["client_id"], await json_body(request))
+    return JSONResponse(runtime.describe_client(client, "runtime"), 201 if created else 200)
+
+
+async def delete_client(request: Request) -> Response:
+    runtime.remove_client(_domain(request), request.path_params["client_id"])
+    return Response(status_code=204)
+
+
+async def list_resources(request: Request) -> Response:
+    domain = _domain(request)
+    return JSONResponse(
+        {
+            "resources": [
+                runtime.describe_resource(r, runtime.source_of(domain, runtime.RESOURCES, r.audience))
+                for r in runtime.resources(domain)
+            ]
+        }
+    )
+
+
+async def put_resource(request: Request) -> Response:
+    audience = request.path_params["audience"]
+    resource, created = runtime.put_resource(_domain(request), audience, await json_body(request))
+    return JSONResponse(runtime.describe_resource(resource, "runtime"), 201 if created else 200)
+
+
+async def delete_resource(request: Request) -> Response:
+    runtime.remove_resource(_domain(request), request.path_params["audience"])
+    return Response(status_code=204)
+
+
+# ---------------------------------------------------------------------------------------------- reset, openapi
+
+
+async def reset(request: Request) -> Response:
+    _domain(request).reset()
+    return Response(status_code=204)
+
+
+async def openapi(request: Request) -> Response:
+    return JSONResponse(openapi_document(request.scope.get("root_path", "")))
+
+
+ROUTES = [
+    Route("/openapi.json", openapi, methods=["GET"]),
+    Route("/faults", list_faults, methods=["GET"]),
+    Route("/faults", add_fault, methods=["POST"]),
+    Route("/faults", clear_faults, methods=["DELETE"]),
+    Route("/faults/{fault_id}", get_fault, methods=["GET"]),
+    Route("/faults/{fault_id}", delete_fault, methods=["DELETE"]),
+    Route("/clock", get_clock, methods=["GET"]),
+    Route("/clock", change_clock, methods=["POST"]),
+    Route("/keys", list_keys, methods=["GET"]),
+    Route("/keys/rotate", rotate_keys, methods=["POST"]),
+    Route("/keys/next", publish_next_key, methods=["POST"]),
+    Route("/keys/{kid}", retire_key, methods=["DELETE"]),
+    Route("/tokens", mint_token, methods=["POST"]),
+    Route("/requests", list_requests, methods=["GET"]),
+    Route("/requests", clear_requests, methods=["DELETE"]),
+    Route("/users", list_users, methods=["GET"]),
+    Route("/users/{user_name}", get_user, methods=["GET"]),
+    Route("/users/{user_name}", put_user, methods=["PUT"]),
+    Route("/users/{user_name}", delete_user, methods=["DELETE"]),
+    Route("/clients", list_clients, methods=["GET"]),
+    Route("/clients/{client_id}", get_client, methods=["GET"]),
+    Route("/clients/{client_id}", put_client, methods=["PUT"]),
+    Route("/clients/{client_id}", delete_client, methods=["DELETE"]),
+    Route("/resources", list_resources, methods=["GET"]),
+    Route("/resources/{audience:path}", put_resource, methods=["PUT"]),
+    Route("/resources/{audience:path}", delete_resource, methods=["DELETE"]),
+    Route("/reset", reset, methods=["POST"]),
+]
+
+
+def mount(token: str | None) -> Mount:
+    return Mount(PREFIX, routes=ROUTES, middleware=[Middleware(ControlGuard, token=token)])
