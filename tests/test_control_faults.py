@@ -7,8 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from authlib.integrations.requests_client import OAuth2Session
 from authlib.integrations.base_client.errors import OAuthError as AuthlibOAuthError
+from authlib.integrations.requests_client import OAuth2Session
 from conftest import PASSWORD, PUBLIC_CLIENT_ID, SECOND_USER, SEED_CLIENT_ID, SEED_CLIENT_SECRET, SEED_USER
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry

@@ -123,7 +123,7 @@ def parse(raw: Any) -> Record:
     for name, value in (("drop", drop), ("malformed", malformed)):
         if not isinstance(value, bool):
             problems.append(f"{name}: must be true or false, got {value!r}")
-    if error is not None and error not in NAMED_ERRORS:
+    if error is not None and (not isinstance(error, str) or error not in NAMED_ERRORS):
         problems.append(f"error: unknown error {error!r}; known: {', '.join(NAMED_ERRORS)}")
     if status is not None and (not _is_int(status) or not 200 <= status <= 599):
         problems.append(f"status: must be an HTTP status from 200 to 599, got {status!r}")

@@ -119,7 +119,7 @@ async def change_clock(request: Request) -> Response:
         raise ControlError(400, 'The body must be an object such as {"action": "advance", "seconds": 3600}.')
     action = body.get("action")
     allowed = {"advance": {"seconds"}, "set": {"time"}, "freeze": {"time"}, "unfreeze": set(), "reset": set()}
-    if action not in allowed:
+    if not isinstance(action, str) or action not in allowed:
         raise ControlError(400, f"action: must be one of {', '.join(allowed)}, got {action!r}.")
     unknown = set(body) - allowed[action] - {"action"}
     if unknown:
@@ -326,7 +326,8 @@ async def reset(request: Request) -> Response:
 
 
 async def openapi(request: Request) -> Response:
-    return JSONResponse(openapi_document(request.scope.get("root_path", "")))
+    root = request.scope.get("root_path", "")  # inside the mount: the domain's root (a tenant prefix) + PREFIX
+    return JSONResponse(openapi_document(root if root.endswith(PREFIX) else root + PREFIX))
 
 
 ROUTES = [

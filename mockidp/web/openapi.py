@@ -255,7 +255,7 @@ def _entity(kind: str, id_name: str, schema: str, description: str) -> tuple[Sch
     return collection, item
 
 
-def openapi_document(root_path: str = "") -> dict[str, Any]:
+def openapi_document(server_url: str = "/mockidp/v1") -> dict[str, Any]:
     users, user = _entity("user", "user_name", "User", "the user's user_name")
     clients, client = _entity("client", "client_id", "Client", "the client's client_id")
     resources, resource = _entity("resource", "audience", "Resource", "the resource's audience (URL-encoded)")
@@ -347,7 +347,7 @@ def openapi_document(root_path: str = "") -> dict[str, Any]:
             "version": __version__,
             "description": "Make the identity domain misbehave on purpose and see what clients sent.",
         },
-        "servers": [{"url": f"{root_path}/mockidp/v1"}],
+        "servers": [{"url": server_url}],
         "security": [{}, {"controlToken": []}],
         "paths": paths,
         "components": {

@@ -1,0 +1,55 @@
+"""The control plane's OpenAPI document: valid OpenAPI 3.1, and the server fuzzed from it answers no 5xx."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, settings
+from openapi_spec_validator import validate
+
+from mockidp.testing import MockIdP
+from mockidp.web.openapi import openapi_document
+
+schema = schemathesis.openapi.from_dict(openapi_document())
+
+
+@pytest.fixture(scope="module")
+def fuzzed() -> Iterator[MockIdP]:
+    """A server of its own: fuzzing replaces clients and users at random."""
+    with MockIdP() as server:
+        yield server
+
+
+def test_the_served_document_is_valid_openapi_3_1(fuzzed: MockIdP) -> None:
+    document = requests.get(fuzzed.control_url + "/openapi.json", timeout=10).json()
+    validate(document)
+    assert document["openapi"] == "3.1.0"
+    assert document["servers"] == [{"url": "/mockidp/v1"}]
+
+
+def test_the_document_describes_every_control_route() -> None:
+    from mockidp.web.control import ROUTES
+
+    described = {
+        (path, method.upper())
+        for path, item in openapi_document()["paths"].items()
+        for method in item
+        if method != "parameters"
+    }
+    routed = {
+        (route.path.replace(":path", ""), method)
+        for route in ROUTES
+        for method in route.methods - {"HEAD"}
+        if route.path != "/openapi.json"
+    }
+    assert routed == described
+
+
+@schema.parametrize()
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+def test_fuzzing_the_control_plane_finds_no_server_error(case, fuzzed: MockIdP) -> None:
+    response = case.call(base_url=fuzzed.control_url, timeout=30)
+    assert response.status_code < 500, f"{case.method} {case.formatted_path} -> {response.status_code}: {response.text}"
