@@ -1,7 +1,8 @@
 """Client authentication at the token, introspection and revocation endpoints (idcs-reference §5).
 
-Methods: `client_secret_basic` (id and secret URL-encoded, then base64), `client_secret_post`, and `none`
-for public clients (client_id only). Secrets are compared in constant time.
+Methods: `client_secret_basic` (id and secret URL-encoded, then base64), `client_secret_post`, `none`
+for public clients (client_id only), and `private_key_jwt` (`client_assertion.py`). Secrets are compared
+in constant time.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import unquote_plus
 
+from mockidp.core import client_assertion
 from mockidp.core.errors import invalid_client, invalid_request
 from mockidp.core.model import Client
 
@@ -23,9 +25,12 @@ SECRET_BASIC = "client_secret_basic"
 SECRET_POST = "client_secret_post"
 NONE = "none"
 
-# Further methods (e.g. private_key_jwt) register here: a request parameter that selects the method,
-# and a function (domain, urls, params) -> Client that authenticates or raises invalid_client.
-ASSERTION_METHODS: dict[str, Callable[[IdentityDomain, Urls, Mapping[str, str]], tuple[Client, str]]] = {}
+# Methods selected by a request parameter: a function (domain, urls, params) -> (Client, method name)
+# that authenticates or raises invalid_client.
+ASSERTION_METHODS: dict[str, Callable[[IdentityDomain, Urls, Mapping[str, str]], tuple[Client, str]]] = {
+    "client_assertion": client_assertion.authenticate,
+    "client_assertion_type": client_assertion.authenticate,
+}
 
 
 def parse_basic(authorization: str) -> tuple[str, str]:
@@ -114,7 +119,8 @@ def _known(domain: IdentityDomain, client_id: str, *, basic: bool) -> Client:
 def _check_secret(domain: IdentityDomain, client_id: str, secret: str, *, basic: bool) -> Client:
     client = _known(domain, client_id, basic=basic)
     if client.client_secret is None:
-        raise invalid_client(f"client {client_id} is public (it has no secret) but a secret was sent", basic=basic)
+        how = "it authenticates with private_key_jwt" if client.keys else "it is public"
+        raise invalid_client(f"client {client_id} has no secret ({how}) but a secret was sent", basic=basic)
     if not secrets_match(secret, client.client_secret):
         raise invalid_client(f"wrong client_secret for client {client_id}", basic=basic)
     return client

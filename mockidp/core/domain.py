@@ -13,7 +13,7 @@ from mockidp.core import runtime
 from mockidp.core.clock import Clock
 from mockidp.core.fixtures import build_client, build_user, load_fixtures
 from mockidp.core.keys import KeyRing, SigningKey, load_or_create
-from mockidp.core.model import Client, Fixtures, User
+from mockidp.core.model import Client, Fixtures, Trust, User
 from mockidp.core.scopes import ScopeCatalog
 from mockidp.core.store import MemoryStore, Store
 
@@ -62,6 +62,8 @@ class IdentityDomain:
         self.clock = Clock(self.store)
         self.tenant = self.settings.tenant or tenant_from_key(signing_key)
         self._fixture_scopes = ScopeCatalog(fixtures.resources, self.tenant)
+        self.trusts: dict[str, Trust] = {trust.issuer: trust for trust in fixtures.trusts}  # "self" for own tokens
+        self._users_by_email = {user.email.lower(): user for user in fixtures.users.values() if user.email}
         self._urls: dict[str, Urls] = {}
         # Caches of what run-time records build into, keyed by the record's revision (records never change).
         self._built: dict[str, Client | User] = {}
@@ -116,6 +118,17 @@ class IdentityDomain:
                 self._built.clear()
             built = self._built[record["rev"]] = build(values)
         return built
+
+    def user_by_email(self, email: str) -> User | None:
+        wanted = email.lower()
+        if not self.store.items(runtime.USERS):
+            return self._users_by_email.get(wanted)
+        return next((user for user in runtime.users(self).values() if user.email.lower() == wanted), None)
+
+    @property
+    def cors_origins(self) -> frozenset[str]:
+        """Every origin any client of the domain allows: what a CORS preflight (which names no client) may use."""
+        return frozenset(origin for client in runtime.clients(self).values() for origin in client.cors_origins)
 
     def urls(self, base: str) -> Urls:
         """URLs for a base URL; cached, since every request needs them."""

@@ -1,7 +1,8 @@
 """Reading a fixture directory into a `Fixtures` model, refusing every mistake with its file and key path.
 
 A directory is one identity domain: every `*.toml` and `*.json` file in it is read and merged (`[domain]`
-keys may each be set once; `[[resources]]`, `[[clients]]`, `[[users]]`, `[[codes]]` are concatenated).
+keys may each be set once; `[[resources]]`, `[[clients]]`, `[[users]]`, `[[codes]]`, `[[trusts]]` are
+concatenated). Key files named by clients and trusts are read here too, once, so a bad key is a fixture problem.
 Problems are collected, not raised one at a time, so `mockidp check` can list them all at once.
 """
 
@@ -11,7 +12,7 @@ import json
 import re
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,10 +30,14 @@ from mockidp.core.model import (
     DomainSettings,
     FixedCode,
     Fixtures,
+    ImpersonationRule,
     Resource,
+    Trust,
     User,
 )
 from mockidp.core.scopes import IDM_PREFIX, OIDC_SCOPES, ScopeCatalog
+from mockidp.core.trusts import parse_rule
+from mockidp.core.verification_keys import KeyFileError, VerificationKey, load_jwks, load_pem
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,30 @@ def _redirect_uri(value: str) -> str | None:
     return None
 
 
+def _origin(value: str) -> str | None:
+    if value == "*":
+        return 'list the origins one by one; "*" is only for discovery and JWKS, which allow every origin'
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query or parts.fragment:
+        return (
+            "must be an origin, scheme://host[:port] with no path or trailing slash, "
+            f'e.g. "https://app.example.com", got {value!r}'
+        )
+    return None
+
+
+def _rule(value: str) -> str | None:
+    try:
+        parse_rule(value)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def _one_of(*allowed: str) -> Check:
+    return lambda value: None if value in allowed else f"must be one of {', '.join(allowed)}, got {value!r}"
+
+
 def _grant(value: str) -> str | None:
     if value in KNOWN_GRANTS or value in GRANT_ALIASES:
         return None
@@ -120,6 +149,7 @@ def _claims(value: dict) -> str | None:
 
 _REQUIRED = object()
 STR, INT, BOOL, STRS, TABLE = "a string", "an integer", "a boolean", "a list of strings", "a table"
+TABLES = "a list of tables"
 
 
 @dataclass(frozen=True)
@@ -162,6 +192,8 @@ CLIENT_FIELDS = {
     "allowed_scopes": Field(STRS, [], item_check=_token),
     "app_roles": Field(STRS, []),
     "public_key": Field(STR, None, _nonempty),
+    "jwks": Field(STR, None, _nonempty),
+    "cors_origins": Field(STRS, [], item_check=_origin),
     "claims": Field(TABLE, {}, _claims),
 }
 USER_FIELDS = {
@@ -191,7 +223,29 @@ CODE_FIELDS = {
     "redirect_uri": Field(STR, check=_redirect_uri),
     "scope": Field(STR, "openid", _nonempty),
 }
-LIST_SECTIONS = {"resources": RESOURCE_FIELDS, "clients": CLIENT_FIELDS, "users": USER_FIELDS, "codes": CODE_FIELDS}
+TRUST_FIELDS = {
+    "name": Field(STR, check=_nonempty),
+    "issuer": Field(STR, check=_token),  # the iss of the tokens it trusts; "self" = this domain's own
+    "public_key": Field(STR, None, _nonempty),
+    "jwks": Field(STR, None, _nonempty),
+    "subject_claim": Field(STR, "sub", _token),
+    "subject_mapping": Field(STR, "user_name", _one_of("user_name", "email")),
+    "clients": Field(STRS, []),
+    "client_claim": Field(STR, None, _token),
+    "client_claim_values": Field(STRS, []),
+    "impersonation": Field(TABLES, []),
+}
+IMPERSONATION_FIELDS = {
+    "rule": Field(STR, check=_rule),
+    "user": Field(STR, check=_nonempty),
+}
+LIST_SECTIONS = {
+    "resources": RESOURCE_FIELDS,
+    "clients": CLIENT_FIELDS,
+    "users": USER_FIELDS,
+    "codes": CODE_FIELDS,
+    "trusts": TRUST_FIELDS,
+}
 SECTIONS = ("domain", *LIST_SECTIONS)
 
 
@@ -204,6 +258,8 @@ def _type_ok(kind: str, value: Any) -> bool:
         return isinstance(value, bool)
     if kind == STRS:
         return isinstance(value, list) and all(isinstance(item, str) for item in value)
+    if kind == TABLES:
+        return isinstance(value, list) and all(isinstance(item, dict) for item in value)
     return isinstance(value, dict)
 
 
@@ -278,6 +334,8 @@ def build_client(values: dict[str, Any]) -> Client:
         allowed_scopes=tuple(values["allowed_scopes"]),
         app_roles=tuple(values["app_roles"]),
         public_key=values["public_key"],
+        jwks=values["jwks"],
+        cors_origins=tuple(values["cors_origins"]),
         claims=dict(values["claims"]),
     )
 
@@ -294,7 +352,9 @@ def client_problems(client: Client, catalog: ScopeCatalog, directory: Path | Non
     """What is wrong with a client beyond its types: (key path below the client, message) pairs."""
     found = []
     if client.is_public and CLIENT_CREDENTIALS in client.grant_types:
-        found.append(("grant_types", "a public client (no client_secret) cannot use client_credentials"))
+        found.append(
+            ("grant_types", "a public client (no client_secret, public_key or jwks) cannot use client_credentials")
+        )
     if not client.redirect_uris and ({AUTHORIZATION_CODE, IMPLICIT} & set(client.grant_types)):
         found.append(("redirect_uris", "authorization_code and implicit need at least one redirect URI"))
     for index, scope in enumerate(client.allowed_scopes):
@@ -307,8 +367,68 @@ def client_problems(client: Client, catalog: ScopeCatalog, directory: Path | Non
                 'audience followed by the scope value, e.g. "https://orders.example.com/read"',
             )
         )
-    if client.public_key and directory is not None and not (directory / client.public_key).is_file():
-        found.append(("public_key", f"no such file {client.public_key!r} in {directory}"))
+    return found
+
+
+def read_keys(
+    public_key: str | None, jwks: str | None, directory: Path | None
+) -> tuple[tuple[VerificationKey, ...], list[tuple[str, str]]]:
+    """The keys of a `public_key` PEM file and/or a `jwks` file in `directory`, and (key, message) problems."""
+    keys: list[VerificationKey] = []
+    problems: list[tuple[str, str]] = []
+    if directory is None:
+        return (), problems
+    for name, file, load in (("public_key", public_key, load_pem), ("jwks", jwks, load_jwks)):
+        if file is None:
+            continue
+        path = directory / file
+        if not path.is_file():
+            problems.append((name, f"no such file {file!r} in {directory}"))
+            continue
+        try:
+            loaded = load(path)
+        except KeyFileError as exc:
+            problems.append((name, str(exc)))
+            continue
+        keys.extend(loaded if isinstance(loaded, tuple) else (loaded,))
+    return tuple(keys), problems
+
+
+def build_trust(values: dict[str, Any], rules: list[ImpersonationRule]) -> Trust:
+    return Trust(
+        name=values["name"],
+        issuer=values["issuer"],
+        public_key=values["public_key"],
+        jwks=values["jwks"],
+        subject_claim=values["subject_claim"],
+        subject_mapping=values["subject_mapping"],
+        clients=tuple(values["clients"]),
+        client_claim=values["client_claim"],
+        client_claim_values=tuple(values["client_claim_values"]),
+        impersonation=tuple(rules),
+    )
+
+
+def trust_problems(trust: Trust, clients: dict[str, Client], users: dict[str, User]) -> list[tuple[str, str]]:
+    """What is wrong with a trust beyond its types: (key path below the trust, message) pairs."""
+    found = []
+    if trust.is_self and (trust.public_key or trust.jwks):
+        found.append(
+            (
+                "issuer",
+                'issuer "self" trusts this domain\'s own tokens, checked with its own keys: remove public_key and jwks',
+            )
+        )
+    if not trust.is_self and not (trust.public_key or trust.jwks):
+        found.append(("public_key", "give the issuer's key: public_key (a PEM file) or jwks (a JWKS file)"))
+    for index, client_id in enumerate(trust.clients):
+        if client_id not in clients:
+            found.append((f"clients[{index}]", f"no client with client_id {client_id!r}"))
+    if (trust.client_claim is None) != (not trust.client_claim_values):
+        found.append(("client_claim", "client_claim and client_claim_values go together: set both or neither"))
+    for index, rule in enumerate(trust.impersonation):
+        if rule.user not in users:
+            found.append((f"impersonation[{index}].user", f"no user with user_name {rule.user!r}"))
     return found
 
 
@@ -337,7 +457,9 @@ def _read_file(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
         problems.append(Problem(path.name, f"line {exc.lineno}", f"not valid JSON: {exc.msg} (column {exc.colno})"))
         return None
     if not isinstance(data, dict):
-        problems.append(Problem(path.name, "(top)", "must be a JSON object with domain/resources/clients/users/codes"))
+        problems.append(
+            Problem(path.name, "(top)", "must be a JSON object with domain/resources/clients/users/codes/trusts")
+        )
         return None
     return data
 
@@ -353,8 +475,8 @@ def _merge(directory: Path, problems: list[Problem]) -> _Merged:
         problems.append(Problem(str(directory), "(directory)", "holds no *.toml or *.json fixture file"))
     for path in files:
         data = _read_file(path, problems)
-        if data is None:
-            continue
+        if data is None or (path.suffix == ".json" and data.keys() == {"keys"}):
+            continue  # a JWKS named by a client's or trust's `jwks`, not fixtures
         for key, value in data.items():
             if key not in SECTIONS:
                 problems.append(Problem(path.name, key, f"unknown section; expected one of {', '.join(SECTIONS)}"))
@@ -432,9 +554,10 @@ def _read(directory: Path) -> tuple[Fixtures | None, list[Problem]]:
     clients: dict[str, Client] = {}
     for file, path, values in checked["clients"]:
         client = build_client(values)
-        for key, message in client_problems(client, catalog, directory):
+        keys, key_problems = read_keys(client.public_key, client.jwks, directory)
+        for key, message in [*client_problems(client, catalog, directory), *key_problems]:
             problems.append(Problem(file, f"{path}.{key}", message))
-        clients[client.client_id] = client
+        clients[client.client_id] = replace(client, keys=keys)
 
     users = {v["user_name"]: build_user(v) for _, _, v in checked["users"]}
 
@@ -461,7 +584,20 @@ def _read(directory: Path) -> tuple[Fixtures | None, list[Problem]]:
                 problems.append(Problem(file, f"{path}.scope", exc.reason))
         codes[code.code] = code
 
-    fixtures = Fixtures(directory, domain, tuple(resources), clients, users, codes)
+    trusts: list[Trust] = []
+    for file, path, values in _unique_by(checked["trusts"], "issuer", "issuer", problems).values():
+        rules = []
+        for index, raw in enumerate(values["impersonation"]):
+            rule = read_table(raw, IMPERSONATION_FIELDS, file, f"{path}.impersonation[{index}]", problems)
+            if rule is not None:
+                rules.append(ImpersonationRule(rule["rule"], rule["user"], parse_rule(rule["rule"])))
+        trust = build_trust(values, rules)
+        keys, key_problems = read_keys(trust.public_key, trust.jwks, directory)
+        for key, message in [*trust_problems(trust, clients, users), *key_problems]:
+            problems.append(Problem(file, f"{path}.{key}", message))
+        trusts.append(replace(trust, keys=keys))
+
+    fixtures = Fixtures(directory, domain, tuple(resources), clients, users, codes, tuple(trusts))
     return (None if problems else fixtures), problems
 
 

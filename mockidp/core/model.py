@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from mockidp.core import ids
+from mockidp.core.verification_keys import VerificationKey
 
 DEFAULT_ISSUER = "https://identity.oraclecloud.com/"
 
@@ -65,12 +66,16 @@ class Client:
     post_logout_redirect_uris: tuple[str, ...] = ()
     allowed_scopes: tuple[str, ...] = ()
     app_roles: tuple[str, ...] = ()
-    public_key: str | None = None
+    public_key: str | None = None  # PEM file (public key or certificate) for private_key_jwt and assertions
+    jwks: str | None = None  # JWKS file, the alternative to public_key when key ids matter
+    cors_origins: tuple[str, ...] = ()  # browser origins that may call the token endpoints as this client
     claims: dict[str, Any] = field(default_factory=dict)
+    keys: tuple[VerificationKey, ...] = field(default=(), compare=False, repr=False)  # read from the two files
 
     @property
     def is_public(self) -> bool:
-        return self.client_secret is None
+        """No way to authenticate: no secret and no key (a key client is confidential, via private_key_jwt)."""
+        return self.client_secret is None and self.public_key is None and self.jwks is None
 
     @property
     def guid(self) -> str:
@@ -120,6 +125,49 @@ class FixedCode:
 
 
 @dataclass(frozen=True)
+class Condition:
+    """One `<claim> <op> <value>` of an impersonation rule; ops as in SCIM filters: eq, co, sw."""
+
+    claim: str
+    op: str
+    value: str
+
+
+@dataclass(frozen=True)
+class ImpersonationRule:
+    """When a subject token matches `rule` (conditions joined by `and`), the token is for `user` instead."""
+
+    rule: str
+    user: str
+    conditions: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class Trust:
+    """An identity propagation trust: tokens of `issuer`, verified with its keys (or this domain's own when
+    `issuer` is "self"), are accepted as jwt-bearer assertions and token-exchange subject tokens."""
+
+    name: str
+    issuer: str
+    public_key: str | None = None
+    jwks: str | None = None
+    subject_claim: str = "sub"
+    subject_mapping: str = "user_name"  # the user attribute the subject claim holds: user_name or email
+    clients: tuple[str, ...] = ()  # client_ids that may use this trust; empty = every client
+    client_claim: str | None = None  # a claim that must hold one of client_claim_values (e.g. aud)
+    client_claim_values: tuple[str, ...] = ()
+    impersonation: tuple[ImpersonationRule, ...] = ()
+    keys: tuple[VerificationKey, ...] = field(default=(), compare=False, repr=False)
+
+    @property
+    def is_self(self) -> bool:
+        return self.issuer == "self"
+
+    def allows(self, client_id: str) -> bool:
+        return not self.clients or client_id in self.clients
+
+
+@dataclass(frozen=True)
 class Fixtures:
     directory: Path
     domain: DomainSettings
@@ -127,3 +175,4 @@ class Fixtures:
     clients: dict[str, Client] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
     codes: dict[str, FixedCode] = field(default_factory=dict)
+    trusts: tuple[Trust, ...] = ()

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from mockidp.core.claims import Grant
 from mockidp.core.errors import OAuthError, invalid_request
-from mockidp.core.grants import client_credentials, password, refresh_token
+from mockidp.core.grants import client_credentials, jwt_bearer, password, refresh_token, token_exchange
 from mockidp.core.grants.base import TokenRequest, check_allowed
+from mockidp.core.model import JWT_BEARER, TOKEN_EXCHANGE
 
 if TYPE_CHECKING:
     from mockidp.core.domain import IdentityDomain
@@ -25,6 +26,8 @@ GRANTS: dict[str, GrantHandler] = {
     "client_credentials": client_credentials.grant,
     "password": password.grant,
     "refresh_token": refresh_token.grant,
+    JWT_BEARER: jwt_bearer.grant,
+    TOKEN_EXCHANGE: token_exchange.grant,
 }
 
 
