@@ -118,7 +118,7 @@ def write_fixture_dir(directory: Path, keys: Keys, *, extra: str = "") -> Path:
     (directory / "cert-client.pem").write_bytes(keys.cert_client.public_pem())
     (directory / "ci-jwks.json").write_text(json.dumps({"keys": [keys.ci.jwk()]}))
     (directory / "partner.pub.pem").write_bytes(keys.partner.public_pem())
-    grants = '["client_credentials", "jwt_bearer", "token_exchange", "refresh_token"]'
+    grants = '["client_credentials", "password", "jwt_bearer", "token_exchange", "refresh_token"]'
     (directory / "domain.toml").write_text(
         f"""
 [domain]

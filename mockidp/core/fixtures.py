@@ -158,6 +158,7 @@ class Field:
     default: Any = _REQUIRED
     check: Check | None = None
     item_check: Check | None = None  # for lists: checked on each element
+    item_fields: dict[str, Field] | None = None  # for lists of tables: the fields of each table
 
     @property
     def required(self) -> bool:
@@ -223,6 +224,10 @@ CODE_FIELDS = {
     "redirect_uri": Field(STR, check=_redirect_uri),
     "scope": Field(STR, "openid", _nonempty),
 }
+IMPERSONATION_FIELDS = {
+    "rule": Field(STR, check=_rule),
+    "user": Field(STR, check=_nonempty),
+}
 TRUST_FIELDS = {
     "name": Field(STR, check=_nonempty),
     "issuer": Field(STR, check=_token),  # the iss of the tokens it trusts; "self" = this domain's own
@@ -233,11 +238,7 @@ TRUST_FIELDS = {
     "clients": Field(STRS, []),
     "client_claim": Field(STR, None, _token),
     "client_claim_values": Field(STRS, []),
-    "impersonation": Field(TABLES, []),
-}
-IMPERSONATION_FIELDS = {
-    "rule": Field(STR, check=_rule),
-    "user": Field(STR, check=_nonempty),
+    "impersonation": Field(TABLES, [], item_fields=IMPERSONATION_FIELDS),
 }
 LIST_SECTIONS = {
     "resources": RESOURCE_FIELDS,
@@ -295,6 +296,10 @@ def read_table(
                 message = spec.item_check(item)
                 if message:
                     problems.append(Problem(file, f"{where}[{index}]", message))
+        if spec.item_fields:
+            value = [
+                read_table(item, spec.item_fields, file, f"{where}[{i}]", problems) for i, item in enumerate(value)
+            ]
         values[key] = value
     return values if len(problems) == before else None
 
@@ -586,11 +591,7 @@ def _read(directory: Path) -> tuple[Fixtures | None, list[Problem]]:
 
     trusts: list[Trust] = []
     for file, path, values in _unique_by(checked["trusts"], "issuer", "issuer", problems).values():
-        rules = []
-        for index, raw in enumerate(values["impersonation"]):
-            rule = read_table(raw, IMPERSONATION_FIELDS, file, f"{path}.impersonation[{index}]", problems)
-            if rule is not None:
-                rules.append(ImpersonationRule(rule["rule"], rule["user"], parse_rule(rule["rule"])))
+        rules = [ImpersonationRule(r["rule"], r["user"], parse_rule(r["rule"])) for r in values["impersonation"]]
         trust = build_trust(values, rules)
         keys, key_problems = read_keys(trust.public_key, trust.jwks, directory)
         for key, message in [*trust_problems(trust, clients, users), *key_problems]:

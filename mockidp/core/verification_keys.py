@@ -68,8 +68,9 @@ def load_pem(path: Path) -> VerificationKey:
     try:
         key = serialization.load_pem_public_key(data)
     except (ValueError, TypeError) as exc:
-        hint = " (it holds a private key: give the public half)" if b"PRIVATE KEY" in data else ""
-        raise KeyFileError(f"{path.name} is not a PEM public key or certificate{hint}: {exc}") from None
+        if b"PRIVATE KEY" in data:
+            raise KeyFileError(f"{path.name} holds a private key: give the public key (or a certificate)") from None
+        raise KeyFileError(f"{path.name} is not a PEM public key or certificate: {exc}") from None
     if not isinstance(key, rsa.RSAPublicKey):
         raise KeyFileError(f"{path.name} must hold an RSA public key (tokens are RS256)")
     return VerificationKey(key)
