@@ -63,7 +63,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--fixtures", type=Path, default=None, help="fixture directory (default: the shipped one)")
+    parser.add_argument(
+        "--fixtures",
+        type=Path,
+        action="append",
+        default=None,
+        help="fixture directory (default: the shipped one); repeat it to serve several identity domains, "
+        "each at /tenants/<tenant> and at the root for a Host naming its tenant",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=_port, default=8000, help="port to listen on (default 8000; 0 = any free)")
     parser.add_argument(
@@ -72,6 +79,23 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="the URL clients use, when it differs from the "
         "listening address (e.g. behind a proxy); default: taken from each request",
     )
+    tls = parser.add_argument_group("HTTPS")
+    tls.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve HTTPS with a certificate signed by a local CA kept in $MOCKIDP_STATE_DIR "
+        "(default ~/.local/state/mockidp); the CA's path is logged at start",
+    )
+    tls.add_argument(
+        "--tls-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="another host name or IP for the generated certificate (besides localhost, 127.0.0.1, ::1), "
+        "e.g. idcs-<id>.identity.oraclecloud.com; repeatable",
+    )
+    tls.add_argument("--tls-cert", type=Path, metavar="FILE", help="serve HTTPS with your own certificate (PEM chain)")
+    tls.add_argument("--tls-key", type=Path, metavar="FILE", help="the private key of --tls-cert (PEM)")
     parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     parser.add_argument("--access-log", action="store_true", help="log every request")
     control = parser.add_mutually_exclusive_group()
@@ -196,32 +220,71 @@ def run_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def _tls_files(args: argparse.Namespace):  # noqa: ANN202 - returns TlsFiles or None; raises TlsError
+    from mockidp.tls import TlsError, local_certificate, user_certificate
+
+    if (args.tls_cert is None) != (args.tls_key is None):
+        raise TlsError("--tls-cert and --tls-key go together: give both")
+    if args.tls_cert is not None:
+        if args.tls_host:
+            raise TlsError("--tls-host only applies to the generated certificate, not to --tls-cert")
+        return user_certificate(args.tls_cert, args.tls_key)
+    if args.tls_host and not args.tls:
+        raise TlsError("--tls-host needs --tls")
+    return local_certificate(args.tls_host) if args.tls else None
+
+
 def run_serve(args: argparse.Namespace) -> int:
     from mockidp.server import BindError, bind, make_server, url_for
+    from mockidp.tls import TlsError
     from mockidp.web.app import create_app
     from mockidp.web.context import ServerSettings
 
-    domain = _load_domain(args.fixtures)
-    if domain is None:
+    try:
+        tls = _tls_files(args)
+    except TlsError as exc:
+        print(f"mockidp: {exc}", file=sys.stderr)
+        return 1
+    domains = []
+    for directory in args.fixtures or [None]:
+        domain = _load_domain(directory)
+        if domain is None:
+            return 1
+        domains.append(domain)
+    control = not args.no_control
+    settings = ServerSettings(public_url=args.public_url, control=control, control_token=args.control_token)
+    try:
+        app = create_app(domains, settings)
+    except ValueError as exc:
+        print(f"mockidp: {exc}", file=sys.stderr)
         return 1
     try:
         sock = bind(args.host, args.port)
     except BindError as exc:
         print(f"mockidp: {exc}", file=sys.stderr)
         return 1
-    url = args.public_url or url_for(sock)
-    control = not args.no_control
-    settings = ServerSettings(public_url=args.public_url, control=control, control_token=args.control_token)
-    app = create_app([domain], settings)
-    fixtures = domain.fixtures
-    log.info(
-        "identity domain %s from %s: %d clients, %d users, %d resources",
-        domain.tenant,
-        fixtures.directory,
-        len(fixtures.clients),
-        len(fixtures.users),
-        len(fixtures.resources),
-    )
+    url = args.public_url or url_for(sock, "https" if tls else "http")
+    for domain in domains:
+        fixtures = domain.fixtures
+        log.info(
+            "identity domain %s from %s: %d clients, %d users, %d resources; at %s/tenants/%s",
+            domain.tenant,
+            fixtures.directory,
+            len(fixtures.clients),
+            len(fixtures.users),
+            len(fixtures.resources),
+            url,
+            domain.tenant,
+        )
+    if tls is not None and tls.ca is not None:
+        log.info(
+            "HTTPS with a certificate from the local CA %s; trust it with REQUESTS_CA_BUNDLE=%s, SSL_CERT_FILE=%s "
+            "or NODE_EXTRA_CA_CERTS=%s",
+            tls.ca,
+            tls.ca,
+            tls.ca,
+            tls.ca,
+        )
     if not is_loopback(args.host):
         log.warning("listening on %s: anyone who can reach this address can get tokens from this mock", args.host)
         if control and not args.control_token:
@@ -238,7 +301,8 @@ def run_serve(args: argparse.Namespace) -> int:
     def ready() -> None:
         print(url, flush=True)
 
-    server = make_server(app, log_level=args.log_level, access_log=args.access_log, on_ready=ready)
+    ssl_options = tls.ssl_options() if tls is not None else {}
+    server = make_server(app, log_level=args.log_level, access_log=args.access_log, on_ready=ready, **ssl_options)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal: make that a clean exit 0.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:

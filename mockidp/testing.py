@@ -8,6 +8,9 @@ container, attached by URL — with the control plane as typed methods.
 
 Every control method is a real HTTP call to `/mockidp/v1`, so the same code drives an in-process server and a
 container (`MockIdP.attach("http://localhost:8080", control_token=…)`).
+
+`MockIdP(fixtures=[dir_a, dir_b])` serves several identity domains (`idp.domains`, `idp.tenant_url(tenant)`);
+`MockIdP(tls=True)` serves HTTPS with the local CA of `mockidp.tls` (`idp.ca_path` for `verify=`).
 """
 
 from __future__ import annotations
@@ -15,11 +18,12 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import json
+import ssl
 import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -41,10 +45,13 @@ class ControlPlaneError(Exception):
 class _Control:
     """JSON over HTTP to one server's control plane (stdlib only: mockidp's test helpers need no extra package)."""
 
-    def __init__(self, base_url: str, token: str | None) -> None:
+    def __init__(self, base_url: str, token: str | None, cafile: Path | None = None) -> None:
         self.base = base_url.rstrip("/") + "/mockidp/v1"
         self.token = token
-        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # local or a container: no proxy
+        handlers: list[urllib.request.BaseHandler] = [urllib.request.ProxyHandler({})]  # local or a container
+        if cafile is not None:  # served with the local CA (tls=True)
+            handlers.append(urllib.request.HTTPSHandler(context=ssl.create_default_context(cafile=cafile)))
+        self._opener = urllib.request.build_opener(*handlers)
 
     def call(self, method: str, path: str, body: Any = None, query: Mapping[str, Any] | None = None) -> Any:
         url = self.base + path
@@ -193,20 +200,34 @@ def _instant(when: float | datetime.datetime | str) -> float | str:
 class MockIdP:
     def __init__(
         self,
-        fixtures: str | Path | None = None,
+        fixtures: str | Path | Sequence[str | Path] | None = None,
         *,
         host: str = "127.0.0.1",
         port: int = 0,
         public_url: str | None = None,
         log_level: str = "warning",
         control_token: str | None = None,
+        tls: bool = False,
+        tls_hosts: Sequence[str] = (),
+        state_dir: str | Path | None = None,
     ) -> None:
-        self.fixtures = Path(fixtures) if fixtures is not None else default_fixtures()
+        if fixtures is None:
+            directories = [default_fixtures()]
+        elif isinstance(fixtures, str | Path):
+            directories = [Path(fixtures)]
+        else:
+            directories = [Path(directory) for directory in fixtures]
+        self.fixture_dirs = directories
+        self.fixtures = directories[0]
+        self.tls, self.tls_hosts = tls, tuple(tls_hosts)
+        self.state_dir = Path(state_dir) if state_dir is not None else None
+        self.tls_files: Any = None  # mockidp.tls.TlsFiles, with tls=True
+        self.domains: list[Any] = []  # the IdentityDomains, when the server runs in this process
         self.host, self.port = host, port
         self.public_url = public_url
         self.log_level = log_level
         self.control_token = control_token
-        self.domain: Any = None  # the IdentityDomain, when the server runs in this process
+        self.domain: Any = None  # the (first) IdentityDomain, when the server runs in this process
         self.url = ""  # the URL clients use: public_url if given, else the bound address
         self.bound_url = ""  # where the server actually listens (attached: the URL given)
         self._attached = False
@@ -231,17 +252,23 @@ class MockIdP:
             return self
         from mockidp.core.domain import IdentityDomain
         from mockidp.server import bind, make_server, url_for
+        from mockidp.tls import local_certificate
         from mockidp.web.app import create_app
         from mockidp.web.context import ServerSettings
 
-        self.domain = IdentityDomain.load(self.fixtures)
-        sock = bind(self.host, self.port)
-        self.bound_url = url_for(sock)
-        self.url = self.public_url or self.bound_url
+        self.domains = [IdentityDomain.load(directory) for directory in self.fixture_dirs]
+        self.domain = self.domains[0]
         settings = ServerSettings(public_url=self.public_url, control_token=self.control_token)
-        app = create_app([self.domain], settings)
+        app = create_app(self.domains, settings)
+        ssl_options: dict[str, str] = {}
+        if self.tls:
+            self.tls_files = local_certificate(self.tls_hosts, self.state_dir)
+            ssl_options = self.tls_files.ssl_options()
+        sock = bind(self.host, self.port)
+        self.bound_url = url_for(sock, "https" if self.tls else "http")
+        self.url = self.public_url or self.bound_url
         ready = threading.Event()
-        self._server = make_server(app, log_level=self.log_level, on_ready=ready.set)
+        self._server = make_server(app, log_level=self.log_level, on_ready=ready.set, **ssl_options)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, name="mockidp", daemon=True
         )
@@ -249,7 +276,7 @@ class MockIdP:
         while not ready.wait(0.05):
             if not self._thread.is_alive():
                 raise RuntimeError("the mockidp server thread stopped before it was ready; see the log")
-        self._control = _Control(self.bound_url, self.control_token)
+        self._control = _Control(self.bound_url, self.control_token, self.ca_path)
         return self
 
     def stop(self) -> None:
@@ -267,6 +294,15 @@ class MockIdP:
         self.stop()
 
     # -- URLs ------------------------------------------------------------------------------------------
+
+    @property
+    def ca_path(self) -> Path | None:
+        """The local CA to trust (`requests.get(..., verify=idp.ca_path)`) when serving with `tls=True`."""
+        return self.tls_files.ca if self.tls_files is not None else None
+
+    def tenant_url(self, tenant: str) -> str:
+        """The URL of one of several domains: `<url>/tenants/<tenant>`."""
+        return f"{self.url}/tenants/{tenant}"
 
     @property
     def issuer(self) -> str:

@@ -505,7 +505,7 @@ def _merge(directory: Path, problems: list[Problem]) -> _Merged:
     return merged
 
 
-ID_KEYS = {"resources": "audience", "clients": "client_id", "users": "user_name", "codes": "code"}
+ID_KEYS = {"resources": "audience", "clients": "client_id", "users": "user_name", "codes": "code", "trusts": "issuer"}
 
 
 def _without_duplicates(entries: list[tuple[str, str, Any]], key: str, problems: list[Problem]) -> list:
@@ -590,7 +590,7 @@ def _read(directory: Path) -> tuple[Fixtures | None, list[Problem]]:
         codes[code.code] = code
 
     trusts: list[Trust] = []
-    for file, path, values in _unique_by(checked["trusts"], "issuer", "issuer", problems).values():
+    for file, path, values in checked["trusts"]:
         rules = [ImpersonationRule(r["rule"], r["user"], parse_rule(r["rule"])) for r in values["impersonation"]]
         trust = build_trust(values, rules)
         keys, key_problems = read_keys(trust.public_key, trust.jwks, directory)

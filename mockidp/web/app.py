@@ -7,7 +7,7 @@ from starlette.middleware import Middleware
 
 from mockidp.core.domain import IdentityDomain
 from mockidp.web import control, discovery, jwks, token, userinfo
-from mockidp.web.context import DomainSelector, ServerSettings
+from mockidp.web.context import DomainSelector, ServerSettings, check_distinct_tenants
 from mockidp.web.errors import EXCEPTION_HANDLERS
 from mockidp.web.interceptor import Interceptor
 from mockidp.web.middleware import OracleHeaders
@@ -16,6 +16,7 @@ from mockidp.web.middleware import OracleHeaders
 def create_app(domains: list[IdentityDomain], settings: ServerSettings | None = None) -> Starlette:
     if not domains:
         raise ValueError("create_app needs at least one identity domain")
+    check_distinct_tenants(domains)
     settings = settings or ServerSettings()
     routes = [*discovery.routes, *jwks.routes, *token.routes, *userinfo.routes]
     middleware = [Middleware(OracleHeaders), Middleware(DomainSelector, domains=domains)]

@@ -1,8 +1,9 @@
 """Which identity domain a request is for, and the base URL the client used to reach it.
 
-A request picks its domain by a `/tenants/<tenant>` path prefix, else by a Host header that names a
-tenant (`idcs-<id>.identity.oraclecloud.com`, `idcs-<id>.localhost`), else the first domain. The prefix
-becomes part of `root_path`, so handlers and URL building see the domain as if mounted there.
+A request picks its domain by a `/tenants/<tenant>` path prefix, else by a Host (or X-Forwarded-Host) whose
+first label names a tenant (`idcs-<id>.identity.oraclecloud.com`, `idcs-<id>.localhost`), else the first
+domain. The prefix becomes part of `root_path`, so handlers and URL building see the domain as if mounted
+there, and discovery advertises that base. Domains share nothing: keys, store, users, clients, sessions.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from mockidp.core.domain import IdentityDomain, Urls
 
 DOMAIN_KEY = "mockidp.domain"
+UNKNOWN_TENANT_KEY = "mockidp.unknown_tenant"  # a /tenants/<name> prefix that names no domain (for the 404)
+TENANTS_PREFIX = "/tenants/"
 _HOST = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
 
 
@@ -28,6 +31,19 @@ class ServerSettings:
     control: bool = True  # serve the control plane /mockidp/v1 (faults, clock, keys, tokens, journal, …)
     control_token: str | None = None  # when set, control calls need `Authorization: Bearer <token>`
     journal_size: int = 1000  # requests kept in the journal; 0 = no journal
+
+
+def check_distinct_tenants(domains: list[IdentityDomain]) -> None:
+    """Refuse two domains with one tenant: requests could not tell them apart."""
+    seen: dict[str, IdentityDomain] = {}
+    for domain in domains:
+        first = seen.setdefault(domain.tenant, domain)
+        if first is not domain:
+            raise ValueError(
+                f"the fixtures in {first.fixtures.directory} and {domain.fixtures.directory} are both identity "
+                f"domain {domain.tenant}; give each its own [domain] tenant (a tenant left unset is derived "
+                "from the signing key, so two copies of one fixture directory have the same one)"
+            )
 
 
 class DomainSelector:
@@ -47,18 +63,22 @@ class DomainSelector:
         path: str = scope["path"]
         root = scope.get("root_path", "")
         local = path[len(root) :] if root and path.startswith(root) else path
-        if local.startswith("/tenants/"):
-            tenant = local[len("/tenants/") :].split("/", 1)[0]
+        if local.startswith(TENANTS_PREFIX):
+            tenant = local[len(TENANTS_PREFIX) :].split("/", 1)[0]
             domain = self.by_tenant.get(tenant)
             if domain is not None:
-                scope["root_path"] = root + "/tenants/" + tenant
+                scope["root_path"] = root + TENANTS_PREFIX + tenant
                 return domain
+            scope[UNKNOWN_TENANT_KEY] = tenant
         if len(self.domains) > 1:
-            for name, value in scope["headers"]:
-                if name == b"host":
-                    label = value.decode("latin-1").split(".", 1)[0].split(":", 1)[0].lower()
+            headers = dict(scope["headers"])
+            for name in (b"x-forwarded-host", b"host"):
+                value = headers.get(name)
+                if value:
+                    label = value.decode("latin-1").split(",")[0].strip().split(".", 1)[0].split(":", 1)[0].lower()
                     if label in self.by_tenant:
                         return self.by_tenant[label]
+                    break
         return self.domains[0]
 
 

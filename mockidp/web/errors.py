@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from mockidp.core.errors import ControlError, OAuthError, ScimError
+from mockidp.web.context import UNKNOWN_TENANT_KEY
 from mockidp.web.middleware import ECID_KEY
 
 log = logging.getLogger("mockidp")
@@ -67,6 +68,13 @@ def http_error(request: Request, exc: Exception) -> Response:
             f"{request.method} is not allowed on {request.url.path}; use {allowed}.",
             405,
             headers={"Allow": allowed},
+        )
+    elif exc.status_code == 404 and request.scope.get(UNKNOWN_TENANT_KEY) is not None:
+        tenants = ", ".join(domain.tenant for domain in request.app.state.domains)
+        error = OAuthError(
+            "not_found",
+            f"There is no identity domain {request.scope[UNKNOWN_TENANT_KEY]!r} here; the tenants are {tenants}.",
+            404,
         )
     elif exc.status_code == 404:
         error = OAuthError("not_found", f"There is no endpoint at {request.url.path}.", 404)
