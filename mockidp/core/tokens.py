@@ -71,6 +71,8 @@ def verify_token(domain: IdentityDomain, token: str, *, tok_type: str = "AT") ->
         raise TokenRejected("The token signature does not verify with this identity domain's keys.") from None
     except jwt.PyJWTError as exc:
         raise TokenRejected(f"The token is malformed: {exc}.") from None
+    if claims.get("tenant", domain.tenant) != domain.tenant:  # e.g. two domains whose fixtures share a key
+        raise TokenRejected(f"The token was issued by another identity domain ({claims.get('tenant')}).")
     if claims.get("tok_type", "AT") != tok_type:
         raise TokenRejected(
             f"The token is not an {'access' if tok_type == 'AT' else 'ID'} token (tok_type {claims.get('tok_type')!r})."
