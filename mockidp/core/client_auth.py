@@ -25,6 +25,9 @@ SECRET_BASIC = "client_secret_basic"
 SECRET_POST = "client_secret_post"
 NONE = "none"
 
+# Told which client authenticated and how (the web layer keeps it for CORS and the request journal).
+ClientHook = Callable[[Client, str], None]
+
 # Methods selected by a request parameter: a function (domain, urls, params) -> (Client, method name)
 # that authenticates or raises invalid_client.
 ASSERTION_METHODS: dict[str, Callable[[IdentityDomain, Urls, Mapping[str, str]], tuple[Client, str]]] = {
@@ -65,9 +68,22 @@ def secrets_match(given: str, expected: str) -> bool:
 
 
 def authenticate_client(
-    domain: IdentityDomain, urls: Urls, params: Mapping[str, str], authorization: str | None
+    domain: IdentityDomain,
+    urls: Urls,
+    params: Mapping[str, str],
+    authorization: str | None,
+    on_client: ClientHook | None = None,
 ) -> tuple[Client, str]:
     """The client making the request and the method it authenticated with, or an OAuthError."""
+    client, method = _authenticate(domain, urls, params, authorization)
+    if on_client is not None:
+        on_client(client, method)
+    return client, method
+
+
+def _authenticate(
+    domain: IdentityDomain, urls: Urls, params: Mapping[str, str], authorization: str | None
+) -> tuple[Client, str]:
     for parameter, method in ASSERTION_METHODS.items():
         if parameter in params:
             if authorization:

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from mockidp.core import refresh_tokens
-from mockidp.core.client_auth import authenticate_client
+from mockidp.core.client_auth import ClientHook, authenticate_client
 from mockidp.core.errors import invalid_request
 from mockidp.core.tokens import TokenRejected, verify_token
 
@@ -21,9 +21,13 @@ INACTIVE = {"active": False}
 
 
 def introspect(
-    domain: IdentityDomain, urls: Urls, params: Mapping[str, str], authorization: str | None
+    domain: IdentityDomain,
+    urls: Urls,
+    params: Mapping[str, str],
+    authorization: str | None,
+    on_client: ClientHook | None = None,
 ) -> dict[str, Any]:
-    authenticate_client(domain, urls, params, authorization)
+    authenticate_client(domain, urls, params, authorization, on_client)
     token = params.get("token")
     if not token:
         raise invalid_request("The token parameter is required.")

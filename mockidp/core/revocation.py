@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from mockidp.core import refresh_tokens
-from mockidp.core.client_auth import authenticate_client
+from mockidp.core.client_auth import ClientHook, authenticate_client
 from mockidp.core.errors import invalid_request, unauthorized_client
 from mockidp.core.tokens import TokenRejected, revoke_token_claims, verify_token
 
@@ -15,8 +15,14 @@ if TYPE_CHECKING:
     from mockidp.core.domain import IdentityDomain, Urls
 
 
-def revoke(domain: IdentityDomain, urls: Urls, params: Mapping[str, str], authorization: str | None) -> None:
-    client, _ = authenticate_client(domain, urls, params, authorization)
+def revoke(
+    domain: IdentityDomain,
+    urls: Urls,
+    params: Mapping[str, str],
+    authorization: str | None,
+    on_client: ClientHook | None = None,
+) -> None:
+    client, _ = authenticate_client(domain, urls, params, authorization, on_client)
     token = params.get("token")
     if not token:
         raise invalid_request("The token parameter is required.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from mockidp.core.claims import userinfo_claims
+from mockidp.core.client_auth import ClientHook
 from mockidp.core.errors import OAuthError, invalid_token
 from mockidp.core.tokens import TokenRejected, verify_token
 
@@ -12,13 +13,16 @@ if TYPE_CHECKING:
     from mockidp.core.domain import IdentityDomain
 
 
-def userinfo(domain: IdentityDomain, access_token: str | None) -> dict[str, Any]:
+def userinfo(domain: IdentityDomain, access_token: str | None, on_client: ClientHook | None = None) -> dict[str, Any]:
     if not access_token:
         raise invalid_token("The request has no access token: send it as Authorization: Bearer <token>.")
     try:
         claims = verify_token(domain, access_token)
     except TokenRejected as exc:
         raise invalid_token(str(exc)) from None
+    client = domain.client(str(claims.get("client_id")))
+    if on_client is not None and client is not None:
+        on_client(client, "access_token")
     if claims.get("sub_type") != "user":
         raise invalid_token("The access token was issued to a client, not a user; userinfo needs a user's token.")
     user = domain.user(str(claims.get("sub")))

@@ -8,6 +8,7 @@ from starlette.middleware import Middleware
 from mockidp.core.domain import IdentityDomain
 from mockidp.web import control, discovery, jwks, token, userinfo
 from mockidp.web.context import DomainSelector, ServerSettings, check_distinct_tenants
+from mockidp.web.cors import Cors
 from mockidp.web.errors import EXCEPTION_HANDLERS
 from mockidp.web.interceptor import Interceptor
 from mockidp.web.middleware import OracleHeaders
@@ -19,7 +20,8 @@ def create_app(domains: list[IdentityDomain], settings: ServerSettings | None = 
     check_distinct_tenants(domains)
     settings = settings or ServerSettings()
     routes = [*discovery.routes, *jwks.routes, *token.routes, *userinfo.routes]
-    middleware = [Middleware(OracleHeaders), Middleware(DomainSelector, domains=domains)]
+    # Cors outside the Interceptor: injected faults carry CORS headers too, so a browser app can read them.
+    middleware = [Middleware(OracleHeaders), Middleware(DomainSelector, domains=domains), Middleware(Cors)]
     if settings.control:  # without the control plane nobody can queue a fault or read the journal
         routes.append(control.mount(settings.control_token))
         middleware.append(Middleware(Interceptor, settings=settings))

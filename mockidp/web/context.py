@@ -14,9 +14,13 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mockidp.core.client_auth import ClientHook
 from mockidp.core.domain import IdentityDomain, Urls
+from mockidp.core.model import Client
 
 DOMAIN_KEY = "mockidp.domain"
+CLIENT_KEY = "mockidp.client_id"  # the client a request authenticated as (or whose token it carried)
+AUTH_METHOD_KEY = "mockidp.auth_method"
 UNKNOWN_TENANT_KEY = "mockidp.unknown_tenant"  # a /tenants/<name> prefix that names no domain (for the 404)
 TENANTS_PREFIX = "/tenants/"
 _HOST = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
@@ -84,6 +88,16 @@ class DomainSelector:
 
 def domain_of(request: Request) -> IdentityDomain:
     return request.scope[DOMAIN_KEY]
+
+
+def client_recorder(request: Request) -> ClientHook:
+    """A hook for core calls that keeps the authenticated client in the request scope (CORS reads it)."""
+
+    def record(client: Client, method: str) -> None:
+        request.scope[CLIENT_KEY] = client.client_id
+        request.scope[AUTH_METHOD_KEY] = method
+
+    return record
 
 
 def base_url(request: Request, settings: ServerSettings) -> str:

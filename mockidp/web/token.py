@@ -9,26 +9,29 @@ from starlette.routing import Route
 from mockidp.core.introspection import introspect
 from mockidp.core.revocation import revoke
 from mockidp.core.token import token
-from mockidp.web.context import domain_of, urls_of
+from mockidp.web.context import client_recorder, domain_of, urls_of
 from mockidp.web.errors import NO_STORE
 from mockidp.web.forms import read_form
 
 
 async def token_endpoint(request: Request) -> Response:
     params = await read_form(request)
-    body = token(domain_of(request), urls_of(request), params, request.headers.get("authorization"))
+    body = token(
+        domain_of(request), urls_of(request), params, request.headers.get("authorization"), client_recorder(request)
+    )
     return JSONResponse(body, headers=NO_STORE)
 
 
 async def introspect_endpoint(request: Request) -> Response:
     params = await read_form(request)
-    body = introspect(domain_of(request), urls_of(request), params, request.headers.get("authorization"))
+    authorization = request.headers.get("authorization")
+    body = introspect(domain_of(request), urls_of(request), params, authorization, client_recorder(request))
     return JSONResponse(body, headers=NO_STORE)
 
 
 async def revoke_endpoint(request: Request) -> Response:
     params = await read_form(request)
-    revoke(domain_of(request), urls_of(request), params, request.headers.get("authorization"))
+    revoke(domain_of(request), urls_of(request), params, request.headers.get("authorization"), client_recorder(request))
     return Response(status_code=200, headers=NO_STORE)
 
 
