@@ -146,6 +146,7 @@ def test_trust_mistakes(write_fixtures: Callable[..., Path]) -> None:
         new_key().public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
     assert problems(directory) == [
+        "a.toml: trusts[3].issuer: duplicate issuer 'https://b.example.com' (first in a.toml: trusts[2])",
         "a.toml: trusts[2].subject_mapping: must be one of user_name, email, got 'phone'",
         "a.toml: trusts[2].impersonation[1].rule: unknown operator 'gt' in 'sub gt 3'; use one of eq, co, sw",
         "a.toml: trusts[2].impersonation[2].rule: expected 'and' before 'or aud eq y' in 'sub eq x or aud eq y'",
