@@ -357,9 +357,7 @@ def client_problems(client: Client, catalog: ScopeCatalog, directory: Path | Non
     """What is wrong with a client beyond its types: (key path below the client, message) pairs."""
     found = []
     if client.is_public and CLIENT_CREDENTIALS in client.grant_types:
-        found.append(
-            ("grant_types", "a public client (no client_secret, public_key or jwks) cannot use client_credentials")
-        )
+        found.append(("grant_types", "a public client (no client_secret) cannot use client_credentials"))
     if not client.redirect_uris and ({AUTHORIZATION_CODE, IMPLICIT} & set(client.grant_types)):
         found.append(("redirect_uris", "authorization_code and implicit need at least one redirect URI"))
     for index, scope in enumerate(client.allowed_scopes):
