@@ -25,7 +25,7 @@ from s2s_support import (
     write_fixture_dir,
 )
 
-from mockidp.testing import MockIdP
+from mockidp.testing import ControlPlaneError, MockIdP
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
@@ -206,3 +206,20 @@ def test_assertion_expires_when_the_domain_clock_moves(keys: Keys, tmp_path: Pat
         response = post_assertion(server, keys.jwks_a.sign(claims(JWKS_CLIENT, JWKS_CLIENT, server.token_url)))
         assert response.status_code == 401
         assert response.json()["error_description"].startswith("Expired: the client_assertion expired at")
+
+
+def test_client_added_at_run_time_with_a_jwks_file(keys: Keys, tmp_path: Path) -> None:
+    with MockIdP(write_fixture_dir(tmp_path, keys)) as server:
+        runtime_client = "9f9e9d9c9b9a49988776655443322119"
+        server.add_client(
+            runtime_client,
+            jwks="jwks-client.json",
+            grant_types=["client_credentials"],
+            app_roles=["Authenticated Client"],
+        )
+        assertion = keys.jwks_b.sign(claims(runtime_client, runtime_client, server.token_url))
+        response = post_assertion(server, assertion, scope="urn:opc:idm:__myscopes__")
+        assert response.status_code == 200, response.text
+        with pytest.raises(ControlPlaneError) as refused:
+            server.add_client("another", public_key="missing.pem", grant_types=["client_credentials"])
+        assert refused.value.problems == [f"body: client.public_key: no such file 'missing.pem' in {tmp_path}"]

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from mockidp.core import runtime
 from mockidp.core.clock import Clock
-from mockidp.core.fixtures import build_client, build_user, load_fixtures
+from mockidp.core.fixtures import build_client, build_user, load_fixtures, with_keys
 from mockidp.core.keys import KeyRing, SigningKey, load_or_create
 from mockidp.core.model import Client, Fixtures, Trust, User
 from mockidp.core.scopes import ScopeCatalog
@@ -81,7 +81,7 @@ class IdentityDomain:
         record = self.store.get(runtime.CLIENTS, client_id)
         if record is None:
             return self.fixtures.clients.get(client_id)
-        return self._build(record, build_client)
+        return self._build(record, lambda values: with_keys(build_client(values), self.fixtures.directory))
 
     def user(self, user_name: str) -> User | None:
         record = self.store.get(runtime.USERS, user_name)

@@ -370,7 +370,15 @@ def client_problems(client: Client, catalog: ScopeCatalog, directory: Path | Non
                 'audience followed by the scope value, e.g. "https://orders.example.com/read"',
             )
         )
+    found.extend(read_keys(client.public_key, client.jwks, directory)[1])
     return found
+
+
+def with_keys(client: Client, directory: Path | None) -> Client:
+    """The client with the keys of its `public_key`/`jwks` files (checked by `client_problems`) loaded."""
+    if client.public_key is None and client.jwks is None:
+        return client
+    return replace(client, keys=read_keys(client.public_key, client.jwks, directory)[0])
 
 
 def read_keys(
@@ -557,10 +565,9 @@ def _read(directory: Path) -> tuple[Fixtures | None, list[Problem]]:
     clients: dict[str, Client] = {}
     for file, path, values in checked["clients"]:
         client = build_client(values)
-        keys, key_problems = read_keys(client.public_key, client.jwks, directory)
-        for key, message in [*client_problems(client, catalog, directory), *key_problems]:
+        for key, message in client_problems(client, catalog, directory):
             problems.append(Problem(file, f"{path}.{key}", message))
-        clients[client.client_id] = replace(client, keys=keys)
+        clients[client.client_id] = with_keys(client, directory)
 
     users = {v["user_name"]: build_user(v) for _, _, v in checked["users"]}
 
