@@ -96,6 +96,15 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     )
     tls.add_argument("--tls-cert", type=Path, metavar="FILE", help="serve HTTPS with your own certificate (PEM chain)")
     tls.add_argument("--tls-key", type=Path, metavar="FILE", help="the private key of --tls-cert (PEM)")
+    parser.add_argument(
+        "--auto-login",
+        nargs="?",
+        const=True,
+        default=False,
+        metavar="USER",
+        help="sign users in without the sign-in page (for headless CI): the login_hint user if the request "
+        "names one, else USER, else the first fixture user",
+    )
     parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     parser.add_argument("--access-log", action="store_true", help="log every request")
     control = parser.add_mutually_exclusive_group()
@@ -251,8 +260,17 @@ def run_serve(args: argparse.Namespace) -> int:
         if domain is None:
             return 1
         domains.append(domain)
+    if isinstance(args.auto_login, str) and all(domain.user(args.auto_login) is None for domain in domains):
+        known = ", ".join(dict.fromkeys(user for domain in domains for user in domain.fixtures.users)) or "none"
+        print(
+            f"mockidp: --auto-login {args.auto_login}: no such user in the fixtures (known: {known})",
+            file=sys.stderr,
+        )
+        return 1
     control = not args.no_control
-    settings = ServerSettings(public_url=args.public_url, control=control, control_token=args.control_token)
+    settings = ServerSettings(
+        public_url=args.public_url, control=control, control_token=args.control_token, auto_login=args.auto_login
+    )
     try:
         app = create_app(domains, settings)
     except ValueError as exc:

@@ -205,6 +205,7 @@ class MockIdP:
         host: str = "127.0.0.1",
         port: int = 0,
         public_url: str | None = None,
+        auto_login: bool | str = False,
         log_level: str = "warning",
         control_token: str | None = None,
         tls: bool = False,
@@ -225,6 +226,7 @@ class MockIdP:
         self.domains: list[Any] = []  # the IdentityDomains, when the server runs in this process
         self.host, self.port = host, port
         self.public_url = public_url
+        self.auto_login = auto_login
         self.log_level = log_level
         self.control_token = control_token
         self.domain: Any = None  # the (first) IdentityDomain, when the server runs in this process
@@ -258,7 +260,11 @@ class MockIdP:
 
         self.domains = [IdentityDomain.load(directory) for directory in self.fixture_dirs]
         self.domain = self.domains[0]
-        settings = ServerSettings(public_url=self.public_url, control_token=self.control_token)
+        if isinstance(self.auto_login, str) and all(d.user(self.auto_login) is None for d in self.domains):
+            raise ValueError(f"auto_login={self.auto_login!r}: no such user in {self.fixtures}")
+        settings = ServerSettings(
+            public_url=self.public_url, control_token=self.control_token, auto_login=self.auto_login
+        )
         app = create_app(self.domains, settings)
         ssl_options: dict[str, str] = {}
         if self.tls:
@@ -337,6 +343,14 @@ class MockIdP:
     @property
     def revoke_url(self) -> str:
         return f"{self.url}/oauth2/v1/revoke"
+
+    @property
+    def device_authorization_url(self) -> str:
+        return f"{self.url}/oauth2/v1/device"
+
+    @property
+    def logout_url(self) -> str:
+        return f"{self.url}/oauth2/v1/userlogout"
 
     @property
     def jwks_url(self) -> str:

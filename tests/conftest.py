@@ -59,3 +59,20 @@ def serve_fixtures(write_fixtures: Callable[..., Path]) -> Iterator[Callable[...
     yield serve
     for server in started:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def flows_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockIdP]:
+    """One server on the browser-flow fixtures (tests/flows.py) for the whole session."""
+    from flows import write_flow_fixtures
+
+    with MockIdP(write_flow_fixtures(tmp_path_factory.mktemp("flows"))) as server:
+        yield server
+
+
+@pytest.fixture
+def flow_idp(flows_server: MockIdP) -> Iterator[MockIdP]:
+    """The browser-flow server, with its clock put back after the test."""
+    yield flows_server
+    assert flows_server.domain is not None
+    flows_server.domain.clock.reset()

@@ -32,6 +32,18 @@ class OAuthError(Exception):
         self.reason = reason or description
 
 
+class ErrorPage(OAuthError):
+    """An error shown to the user on an HTML page and never redirected: the client or its redirect URI cannot
+    be trusted (idcs-reference §6: "Client <id> requested an invalid redirect URL: <url>. ECID: <ecid>")."""
+
+
+def invalid_redirect(client_id: str, redirect_uri: str, reason: str) -> ErrorPage:
+    """The real service's text (the web layer appends " ECID: <ecid>"); `reason` says what exactly is wrong."""
+    return ErrorPage(
+        "invalid_redirect_uri", f"Client {client_id} requested an invalid redirect URL: {redirect_uri}.", reason=reason
+    )
+
+
 def invalid_request(description: str) -> OAuthError:
     return OAuthError("invalid_request", description)
 

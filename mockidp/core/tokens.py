@@ -7,6 +7,7 @@ is the only state they need (revoked `jti`s, kept until the token would have exp
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import jwt
@@ -20,33 +21,78 @@ if TYPE_CHECKING:
 REVOKED = "revoked_jti"
 
 
-def issue_tokens(domain: IdentityDomain, urls: Urls, grant: Grant) -> dict[str, Any]:
-    """The token endpoint's success body: access token(s), then `id_token` and `refresh_token` when due."""
-    now = int(domain.clock.now())
+@dataclass(frozen=True)
+class Signed:
+    """A signed JWT and the claims in it (kept so that tokens issued together can be revoked together)."""
+
+    token: str
+    claims: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A token endpoint answer, with what it contains for the grants that must remember it."""
+
+    body: dict[str, Any]
+    jwts: tuple[Signed, ...]
+    refresh_token: str | None = None
+
+
+def sign_access_tokens(domain: IdentityDomain, urls: Urls, grant: Grant, now: int) -> tuple[list[Signed], int]:
+    """One access token per resource of the grant (one, unless multi-resource scopes were asked), and their ttl."""
     ttl = grant.scopes.expiry or domain.settings.access_token_ttl
     sign = domain.keys.active.sign
-    responses = [
-        {
-            "access_token": sign(access_token_claims(domain, urls, grant, resource, now, ttl)),
-            "token_type": "Bearer",
-            "expires_in": ttl,
-        }
-        for resource in grant.scopes.resources
-    ]
+    signed = []
+    for resource in grant.scopes.resources:
+        claims = access_token_claims(domain, urls, grant, resource, now, ttl)
+        signed.append(Signed(sign(claims), claims))
+    return signed, ttl
+
+
+def sign_id_token(
+    domain: IdentityDomain,
+    urls: Urls,
+    grant: Grant,
+    now: int,
+    *,
+    access_token: str | None = None,
+    code: str | None = None,
+) -> Signed:
+    claims = id_token_claims(domain, urls, grant, now, access_token=access_token, code=code)
+    return Signed(domain.keys.active.sign(claims), claims)
+
+
+def issue(domain: IdentityDomain, urls: Urls, grant: Grant) -> Issued:
+    """The token endpoint's success body: access token(s), then `id_token` and `refresh_token` when due."""
+    now = int(domain.clock.now())
+    access, ttl = sign_access_tokens(domain, urls, grant, now)
+    responses = [{"access_token": token.token, "token_type": "Bearer", "expires_in": ttl} for token in access]
     body: dict[str, Any] = {"tokenResponses": responses} if grant.scopes.multi else responses[0]
+    jwts = list(access)
     if grant.user is not None and grant.scopes.has("openid"):
-        body["id_token"] = sign(id_token_claims(domain, urls, grant, now, access_token=responses[0]["access_token"]))
+        id_token = sign_id_token(domain, urls, grant, now, access_token=access[0].token)
+        body["id_token"] = id_token.token
+        jwts.append(id_token)
+    refresh_token = None
     if grant.refresh_token:
-        body["refresh_token"] = refresh_tokens.issue(domain, grant)
-    return body
+        refresh_token = body["refresh_token"] = refresh_tokens.issue(domain, grant)
+    return Issued(body, tuple(jwts), refresh_token)
+
+
+def issue_tokens(domain: IdentityDomain, urls: Urls, grant: Grant) -> dict[str, Any]:
+    """The token endpoint's success body for a grant."""
+    return issue(domain, urls, grant).body
 
 
 class TokenRejected(Exception):
     """A presented token cannot be used; the message says why, in a sentence for the client."""
 
 
-def verify_token(domain: IdentityDomain, token: str, *, tok_type: str = "AT") -> dict[str, Any]:
-    """The claims of a token this domain issued and that is still good now, or `TokenRejected`."""
+def verify_token(
+    domain: IdentityDomain, token: str, *, tok_type: str = "AT", allow_expired: bool = False
+) -> dict[str, Any]:
+    """The claims of a token this domain issued and that is still good now, or `TokenRejected`.
+    `allow_expired` accepts a token past its `exp` (an `id_token_hint` at logout may be expired)."""
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError:
@@ -81,7 +127,7 @@ def verify_token(domain: IdentityDomain, token: str, *, tok_type: str = "AT") ->
     exp, nbf = claims.get("exp"), claims.get("nbf")
     if not isinstance(exp, int | float):
         raise TokenRejected("The token has no exp claim.")
-    if exp <= now:
+    if exp <= now and not allow_expired:
         raise TokenRejected(f"The token expired at {_iso(exp)}.")
     if isinstance(nbf, int | float) and nbf > now:
         raise TokenRejected(f"The token is not valid before {_iso(nbf)}.")

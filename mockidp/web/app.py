@@ -6,7 +6,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from mockidp.core.domain import IdentityDomain
-from mockidp.web import control, discovery, jwks, token, userinfo
+from mockidp.web import authorize, control, device, discovery, jwks, logout, signin, token, userinfo
 from mockidp.web.context import DomainSelector, ServerSettings, check_distinct_tenants
 from mockidp.web.cors import Cors
 from mockidp.web.errors import EXCEPTION_HANDLERS
@@ -19,7 +19,16 @@ def create_app(domains: list[IdentityDomain], settings: ServerSettings | None = 
         raise ValueError("create_app needs at least one identity domain")
     check_distinct_tenants(domains)
     settings = settings or ServerSettings()
-    routes = [*discovery.routes, *jwks.routes, *token.routes, *userinfo.routes]
+    routes = [
+        *discovery.routes,
+        *jwks.routes,
+        *token.routes,
+        *userinfo.routes,
+        *authorize.routes,
+        *signin.routes,
+        *logout.routes,
+        *device.routes,
+    ]
     # Cors outside the Interceptor: injected faults carry CORS headers too, so a browser app can read them.
     middleware = [Middleware(OracleHeaders), Middleware(DomainSelector, domains=domains), Middleware(Cors)]
     if settings.control:  # without the control plane nobody can queue a fault or read the journal

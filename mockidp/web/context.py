@@ -35,6 +35,9 @@ class ServerSettings:
     control: bool = True  # serve the control plane /mockidp/v1 (faults, clock, keys, tokens, journal, …)
     control_token: str | None = None  # when set, control calls need `Authorization: Bearer <token>`
     journal_size: int = 1000  # requests kept in the journal; 0 = no journal
+    # `--auto-login [USER]`: False = show the sign-in page; True = sign in the login_hint user, else the first
+    # user; a user name = sign in the login_hint user, else that one.
+    auto_login: bool | str = False
 
 
 def check_distinct_tenants(domains: list[IdentityDomain]) -> None:

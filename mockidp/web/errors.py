@@ -9,8 +9,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from mockidp.core.errors import ControlError, OAuthError, ScimError
-from mockidp.web.context import UNKNOWN_TENANT_KEY
+from mockidp.core.errors import ControlError, ErrorPage, OAuthError, ScimError
+from mockidp.web import pages
+from mockidp.web.context import DOMAIN_KEY, UNKNOWN_TENANT_KEY
 from mockidp.web.middleware import ECID_KEY
 
 log = logging.getLogger("mockidp")
@@ -29,6 +30,16 @@ def oauth_error(request: Request, exc: Exception) -> Response:
     log.info("%s %s -> %d %s: %s", request.method, request.url.path, exc.status, exc.error, exc.reason)
     body = {"error": exc.error, "error_description": exc.description, "ecid": request.scope.get(ECID_KEY, "")}
     return JSONResponse(body, exc.status, headers={**NO_STORE, **exc.headers})
+
+
+def error_page(request: Request, exc: Exception) -> Response:
+    """Errors of the browser-facing pages that must not go back to the client: an HTML page, never a redirect."""
+    assert isinstance(exc, ErrorPage)
+    request.scope[OUTCOME_KEY] = {"error": exc.error, "reason": exc.reason}
+    log.info("%s %s -> %d %s: %s", request.method, request.url.path, exc.status, exc.error, exc.reason)
+    domain = request.scope.get(DOMAIN_KEY)
+    tenant = domain.tenant if domain is not None else ""
+    return pages.error_page(tenant, exc.description, request.scope.get(ECID_KEY, ""), exc.reason, exc.status)
 
 
 def scim_error(request: Request, exc: Exception) -> Response:
@@ -92,6 +103,7 @@ def unexpected_error(request: Request, exc: Exception) -> Response:
 
 EXCEPTION_HANDLERS = {
     OAuthError: oauth_error,
+    ErrorPage: error_page,
     ScimError: scim_error,
     ControlError: control_error,
     HTTPException: http_error,

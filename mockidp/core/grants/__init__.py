@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Any
 
 from mockidp.core.claims import Grant
 from mockidp.core.errors import OAuthError, invalid_request
-from mockidp.core.grants import client_credentials, jwt_bearer, password, refresh_token, token_exchange
+from mockidp.core.grants import (
+    authorization_code,
+    client_credentials,
+    device_code,
+    jwt_bearer,
+    password,
+    refresh_token,
+    token_exchange,
+)
 from mockidp.core.grants.base import TokenRequest, check_allowed
 from mockidp.core.model import JWT_BEARER, TOKEN_EXCHANGE
 
@@ -28,6 +36,8 @@ GRANTS: dict[str, GrantHandler] = {
     "refresh_token": refresh_token.grant,
     JWT_BEARER: jwt_bearer.grant,
     TOKEN_EXCHANGE: token_exchange.grant,
+    "authorization_code": authorization_code.grant,
+    "urn:ietf:params:oauth:grant-type:device_code": device_code.grant,
 }
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mockidp.core.claims import Grant, Session
-from mockidp.core.client_auth import secrets_match
 from mockidp.core.errors import OAuthError
 from mockidp.core.grants.base import wants_refresh_token
+from mockidp.core.signin import WRONG_CREDENTIALS, WrongCredentials, check_password
 
 if TYPE_CHECKING:
     from mockidp.core.domain import IdentityDomain
@@ -16,16 +16,10 @@ if TYPE_CHECKING:
 
 def grant(domain: IdentityDomain, request: TokenRequest) -> Grant:
     user_name, password = request.require("username"), request.require("password")
-    user = domain.user(user_name)
-    if user is None or user.password is None or not secrets_match(password, user.password):
-        why = (
-            "no such user"
-            if user is None
-            else "the user has no password"
-            if user.password is None
-            else "wrong password"
-        )
-        raise OAuthError("invalid_grant", "The user name or password is incorrect.", reason=f"{user_name!r}: {why}")
+    try:
+        user = check_password(domain, user_name, password)
+    except WrongCredentials as exc:
+        raise OAuthError("invalid_grant", WRONG_CREDENTIALS, reason=str(exc)) from None
     scopes = domain.scopes.resolve(request.client, request.get("scope"), user)
     session = Session.start(domain.clock.now(), domain.settings.session_ttl)
     return Grant(
