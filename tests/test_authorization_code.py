@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 import requests
 from authlib.oidc.core import CodeIDToken
-from conftest import SEED_CLIENT_ID, SEED_CLIENT_SECRET, SEED_USER
 from flows import (
     ALICE,
     CALLBACK,
@@ -24,6 +23,10 @@ from flows import (
     sign_in,
 )
 
+# The seed script's values, as it hard-codes them; the shipped fixtures/default hold them.
+SEED_CLIENT_ID = "04c1e0a50787408782a5a06fb04f6522"
+SEED_CLIENT_SECRET = "5ec4e132-6cb8-4499-97fe-0c444faff293"
+SEED_USER = "user@example.com"
 SEED_CODE = (
     "AgAgMDlhODg3ZTYxNzIwNDA3ZWE2MjNiOTNmMzE3YWM5ODQIABDc_586l7Cfj6H5KdzEicBMAAAAQAV6ABieQBOclw50K9yeQYxA-"
     "1-hP-EWNwDR69d6ivViCylf6q9XCGW3v_6-P5XCFcokNrIH3pL7WlcEhi9Dm-s="

@@ -47,7 +47,7 @@ button.secondary { background: #fff; color: var(--accent); }
 .actions { display: flex; gap: .75rem; margin-top: 1.25rem; }
 code, .code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
 ul.scopes { padding-left: 1.25rem; }
-footer { margin-top: 2rem; color: var(--muted); font-size: .8rem; }
+footer { margin-top: 2rem; overflow-wrap: anywhere; color: var(--muted); font-size: .8rem; }
 """
 AUTO_SUBMIT = "document.forms[0].submit();"
 
@@ -65,7 +65,7 @@ HEADERS = {
     "Pragma": "no-cache",
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # not no-referrer: browsers then post forms with Origin: null
 }
 CSP = _CSP.format(script="")
 CSP_WITH_SCRIPT = _CSP.format(script=f"; script-src {_csp_hash(AUTO_SUBMIT)}")
@@ -83,9 +83,16 @@ def alert(message: str | None) -> str:
     return f'<p class="alert" role="alert" id="message">{escape(message)}</p>' if message else ""
 
 
-def render(title: str, body: str, *, status: int = 200, script: str = "") -> HTMLResponse:
-    """A whole page. `body` is HTML already escaped by the caller; `script` may only be `AUTO_SUBMIT`."""
+def render(title: str, body: str, *, tenant: str | None = None, status: int = 200, script: str = "") -> HTMLResponse:
+    """A whole page. `body` is HTML already escaped by the caller; `script` may only be `AUTO_SUBMIT`. With a
+    `tenant`, the page says it belongs to this test identity domain."""
     assert script in ("", AUTO_SUBMIT)
+    if tenant is not None:
+        body = (
+            '<p class="badge">mockidp · test identity domain</p>'
+            f"{body}<footer>Identity domain {escape(tenant)}: a stand-in for an OCI IAM identity domain, for "
+            "development and tests. Never enter a real password here.</footer>"
+        )
     document = (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -96,17 +103,13 @@ def render(title: str, body: str, *, status: int = 200, script: str = "") -> HTM
     return HTMLResponse(document, status, headers=headers)
 
 
-def badge(tenant: str) -> str:
-    return f'<p class="badge">mockidp test identity domain · {escape(tenant)}</p>'
-
-
 def error_page(tenant: str, description: str, ecid: str, reason: str | None, status: int) -> HTMLResponse:
     detail = f'<p class="detail">mockidp: {escape(reason)}</p>' if reason and reason != description else ""
     body = (
-        f"{badge(tenant)}<h1>Error</h1>"
+        "<h1>Error</h1>"
         f'<p class="alert" role="alert" id="message">{escape(description)} ECID: {escape(ecid)}</p>{detail}'
     )
-    return render("Error", body, status=status)
+    return render("Error", body, tenant=tenant, status=status)
 
 
 def form_post(action: str, fields: Mapping[str, str]) -> HTMLResponse:
@@ -148,7 +151,7 @@ def sign_in_page(
     )
     described = ' aria-describedby="message"' if message else ""
     body = (
-        f"{badge(tenant)}<h1>Sign In</h1>"
+        "<h1>Sign In</h1>"
         f'<p class="lead">to continue to <strong>{escape(client_name)}</strong></p>{alert(message)}{choose}'
         '<section aria-labelledby="password-heading">'
         '<h2 id="password-heading">Sign in with a user name and password</h2>'
@@ -161,16 +164,14 @@ def sign_in_page(
         '<div class="actions"><button type="submit">Sign In</button>'
         '<button type="submit" name="cancel" value="cancel" class="secondary" formnovalidate>Cancel</button>'
         "</div></form></section>"
-        "<footer>A stand-in for an OCI IAM identity domain, for development and tests. "
-        "Never enter a real password here.</footer>"
     )
-    return render("Sign In", body, status=status)
+    return render("Sign In", body, tenant=tenant, status=status)
 
 
 def device_code_page(*, tenant: str, action: str, user_code: str = "", message: str | None = None) -> HTMLResponse:
     described = ' aria-describedby="message"' if message else ""
     body = (
-        f"{badge(tenant)}<h1>Connect a device</h1>"
+        "<h1>Connect a device</h1>"
         '<p class="lead">Enter the code shown on your device.</p>'
         f'{alert(message)}<form method="get" action="{escape(action)}">'
         '<label for="user_code">Code</label>'
@@ -178,7 +179,7 @@ def device_code_page(*, tenant: str, action: str, user_code: str = "", message: 
         f'autocapitalize="characters" spellcheck="false" class="code" required{described}>'
         '<div class="actions"><button type="submit">Continue</button></div></form>'
     )
-    return render("Connect a device", body, status=400 if message else 200)
+    return render("Connect a device", body, tenant=tenant, status=400 if message else 200)
 
 
 def device_confirm_page(
@@ -193,7 +194,7 @@ def device_confirm_page(
 ) -> HTMLResponse:
     items = "".join(f"<li><code>{escape(scope)}</code></li>" for scope in scopes)
     body = (
-        f"{badge(tenant)}<h1>Allow access?</h1>"
+        "<h1>Allow access?</h1>"
         f'<p class="lead"><strong>{escape(client_name)}</strong> on your device asks for access with these scopes:</p>'
         f'<ul class="scopes">{items}</ul>'
         f'<p>Signed in as <strong>{escape(user)}</strong>. <a href="{escape(logout)}">Not you?</a></p>'
@@ -201,8 +202,8 @@ def device_confirm_page(
         '<div class="actions"><button type="submit" name="decision" value="approve">Allow</button>'
         '<button type="submit" name="decision" value="deny" class="secondary">Deny</button></div></form>'
     )
-    return render("Allow access?", body)
+    return render("Allow access?", body, tenant=tenant)
 
 
 def message_page(*, tenant: str, title: str, text: str) -> HTMLResponse:
-    return render(title, f'{badge(tenant)}<h1>{escape(title)}</h1><p class="lead" role="status">{escape(text)}</p>')
+    return render(title, f'<h1>{escape(title)}</h1><p class="lead" role="status">{escape(text)}</p>', tenant=tenant)
