@@ -64,7 +64,7 @@ def serve_fixtures(write_fixtures: Callable[..., Path]) -> Iterator[Callable[...
 @pytest.fixture(scope="session")
 def flows_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockIdP]:
     """One server on the browser-flow fixtures (tests/flows.py) for the whole session."""
-    from flows import write_flow_fixtures
+    from tests.flows import write_flow_fixtures
 
     with MockIdP(write_flow_fixtures(tmp_path_factory.mktemp("flows"))) as server:
         yield server

@@ -6,7 +6,8 @@ from __future__ import annotations
 import requests
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oidc.core import CodeIDToken
-from flows import ALICE, BOB, CALLBACK, SPA, SPA_CALLBACK, WEBAPP, WEBAPP_SECRET, decode, sign_in
+
+from tests.flows import ALICE, BOB, CALLBACK, SPA, SPA_CALLBACK, WEBAPP, WEBAPP_SECRET, decode, sign_in
 
 
 def browse_to_callback(authorization_url: str, user: str) -> str:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 import requests
 from authlib.oidc.core import CodeIDToken
-from flows import (
+
+from tests.flows import (
     ALICE,
     CALLBACK,
     CODE_ONLY,
@@ -22,6 +23,7 @@ from flows import (
     response_params,
     sign_in,
 )
+from tests.helpers import assert_error
 
 # The seed script's values, as it hard-codes them; the shipped fixtures/default hold them.
 SEED_CLIENT_ID = "04c1e0a50787408782a5a06fb04f6522"
@@ -119,8 +121,9 @@ def redeem(idp, code: str, auth=(WEBAPP, WEBAPP_SECRET), **params: str) -> reque
 
 
 def error_of(response: requests.Response) -> tuple[str, str]:
-    assert response.status_code == 400, response.text
-    return response.json()["error"], response.json()["error_description"]
+    """(error, error_description) of a 400 in the identity domain's exact error shape."""
+    body = assert_error(response, 400, response.json().get("error"))
+    return body["error"], body["error_description"]
 
 
 def test_a_code_works_once_and_a_replay_revokes_what_it_gave(flow_idp):

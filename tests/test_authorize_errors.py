@@ -7,7 +7,18 @@ from urllib.parse import urlencode
 
 import pytest
 import requests
-from flows import CALLBACK, CODE_ONLY, QUERY_CALLBACK, SPA, SPA_CALLBACK, WEBAPP, authorize, forms, response_params
+
+from tests.flows import (
+    CALLBACK,
+    CODE_ONLY,
+    QUERY_CALLBACK,
+    SPA,
+    SPA_CALLBACK,
+    WEBAPP,
+    authorize,
+    forms,
+    response_params,
+)
 
 CODE = {"client_id": WEBAPP, "response_type": "code", "redirect_uri": CALLBACK, "scope": "openid", "state": "s-1"}
 

@@ -7,7 +7,9 @@ import re
 
 import pytest
 import requests
-from flows import ALICE, TV, WEBAPP, WEBAPP_SECRET, decode, forms, password_form, sign_in
+
+from tests.flows import ALICE, TV, WEBAPP, WEBAPP_SECRET, decode, forms, password_form, sign_in
+from tests.helpers import assert_error
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
@@ -26,8 +28,9 @@ def poll(idp, device_code: str, client_id: str = TV) -> requests.Response:
 
 
 def error_of(response: requests.Response) -> tuple[str, str]:
-    assert response.status_code == 400, response.text
-    return response.json()["error"], response.json()["error_description"]
+    """(error, error_description) of a 400 in the identity domain's exact error shape."""
+    body = assert_error(response, 400, response.json().get("error"))
+    return body["error"], body["error_description"]
 
 
 def verify(idp, user_code: str, decision: str = "approve", user: str = ALICE) -> requests.Response:
@@ -167,9 +170,7 @@ def test_the_decision_form_needs_its_csrf_token(flow_idp):
     ],
 )  # fmt: skip
 def test_device_authorization_errors(flow_idp, data, status, error, description):
-    response = requests.post(flow_idp.device_authorization_url, data=data)
-    assert response.status_code == status
-    assert (response.json()["error"], response.json()["error_description"]) == (error, description)
+    assert_error(requests.post(flow_idp.device_authorization_url, data=data), status, error, description)
 
 
 def test_a_standard_rfc8628_request_without_response_type(flow_idp):

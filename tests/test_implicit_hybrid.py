@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 import requests
 from authlib.oidc.core import HybridIDToken, ImplicitIDToken
-from flows import ALICE, CALLBACK, WEBAPP, WEBAPP_SECRET, authorize, decode, forms, response_params, sign_in
+
+from tests.flows import ALICE, CALLBACK, WEBAPP, WEBAPP_SECRET, authorize, decode, forms, response_params, sign_in
 
 ISSUER = "https://identity.oraclecloud.com/"
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 import requests
-from flows import ALICE, BYE, CALLBACK, SPA, WEBAPP, WEBAPP_SECRET, authorize, decode, response_params, sign_in
+
+from tests.flows import ALICE, BYE, CALLBACK, SPA, WEBAPP, WEBAPP_SECRET, authorize, decode, response_params, sign_in
 
 CODE = {"client_id": WEBAPP, "response_type": "code", "redirect_uri": CALLBACK, "scope": "openid"}
 

@@ -8,7 +8,9 @@ import sys
 
 import pytest
 import requests
-from flows import (
+
+from mockidp.testing import MockIdP
+from tests.flows import (
     ALICE,
     BOB,
     CALLBACK,
@@ -24,8 +26,6 @@ from flows import (
     sign_in,
     write_flow_fixtures,
 )
-
-from mockidp.testing import MockIdP
 
 CODE = {"client_id": WEBAPP, "response_type": "code", "redirect_uri": CALLBACK, "scope": "openid", "state": "s-1"}
 

@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flows import write_flow_fixtures
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
-from relying_party import RelyingParty
 
 from mockidp.testing import MockIdP
+from tests.browser.relying_party import RelyingParty
+from tests.flows import write_flow_fixtures
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -41,8 +41,10 @@ def launch_chromium(playwright: Playwright) -> Browser:
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Module-scoped, not session-scoped: while Playwright's sync API lives it keeps an asyncio loop running in
+    the main thread, and tests elsewhere that call asyncio.run() must not run inside it."""
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         yield browser
@@ -58,7 +60,7 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def relying_party(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RelyingParty, MockIdP]]:
     """The relying party and a mockidp server whose fixtures register it (its port is known only once bound)."""
     rp = RelyingParty()

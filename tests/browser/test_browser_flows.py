@@ -8,8 +8,9 @@ import re
 
 import pytest
 import requests
-from flows import ALICE, BOB, PASSWORD, TV
 from playwright.sync_api import Page, expect
+
+from tests.flows import ALICE, BOB, PASSWORD, TV
 
 pytestmark = pytest.mark.usefixtures("browser")
 
