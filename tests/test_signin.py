@@ -195,6 +195,7 @@ def test_max_age(flow_idp):
         "The user signed in more than max_age=60 seconds ago."
     )
     signin_page(flow_idp, session, max_age="60")  # too old: the page again
+    signin_page(flow_idp, session, max_age="0")  # 0: always
 
 
 def test_the_session_ends_after_session_ttl(flow_idp):

@@ -255,10 +255,11 @@ def _decide(
     session: ActiveSession | None,
     auto_login: bool | str,
 ) -> Outcome:
+    # max_age=0 asks for a fresh sign-in every time (OpenID Connect Core §3.1.2.1), hence >=.
     too_old = (
         session is not None
         and request.max_age is not None
-        and domain.clock.now() - session.session.auth_time > request.max_age
+        and domain.clock.now() - session.session.auth_time >= request.max_age
     )
     if session is not None and not too_old and "login" not in request.prompt:
         return Outcome(response=_complete(domain, urls, request, session))
