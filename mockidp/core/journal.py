@@ -24,7 +24,7 @@ LIMIT = 1000
 PRIVATE_KEY_JWT = "private_key_jwt"
 CLIENT_AUTH_ENDPOINTS = frozenset({"token", "introspect", "revoke", "device"})
 
-SECRET_PARAMS = frozenset({"client_secret", "password", "code_verifier"})
+SECRET_PARAMS = frozenset({"client_secret", "password", "code_verifier", "csrf_token"})
 TOKEN_PARAMS = frozenset(
     {
         "access_token",

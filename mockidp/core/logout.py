@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from mockidp.core import sessions
+from mockidp.core import runtime, sessions
 from mockidp.core.authorize import add_query
 from mockidp.core.errors import ErrorPage
 from mockidp.core.tokens import TokenRejected, verify_token
@@ -59,7 +59,7 @@ def _check_registered(domain: IdentityDomain, uri: str, client_id: str | None, h
             )
         return
     # [choice] Without a client_id or an id_token_hint, any client's registered URI will do.
-    if not any(uri in client.post_logout_redirect_uris for client in domain.fixtures.clients.values()):
+    if not any(uri in client.post_logout_redirect_uris for client in runtime.clients(domain).values()):
         raise ErrorPage(
             "invalid_request", f"The post_logout_redirect_uri {uri} is not registered on any client of this domain."
         )

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from mockidp.core import runtime
 from mockidp.core.client_auth import secrets_match
 from mockidp.core.errors import ErrorPage
 from mockidp.core.model import User
@@ -41,8 +42,8 @@ def check_password(domain: IdentityDomain, user_name: str, password: str) -> Use
 
 
 def users(domain: IdentityDomain) -> list[User]:
-    """The users offered for one-click sign-in."""
-    return list(domain.fixtures.users.values())
+    """The users offered for one-click sign-in: the fixtures', as changed at run time by the control plane."""
+    return list(runtime.users(domain).values())
 
 
 def auto_login_user(domain: IdentityDomain, auto_login: bool | str, login_hint: str | None) -> User | None:

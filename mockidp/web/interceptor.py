@@ -12,16 +12,18 @@ import asyncio
 import json
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockidp.core import faults, journal
+from mockidp.core.authorize import check_target
 from mockidp.core.domain import IdentityDomain
-from mockidp.core.errors import OAuthError, ScimError, invalid_token
+from mockidp.core.errors import ErrorPage, OAuthError, ScimError, invalid_token
 from mockidp.core.store import Record
+from mockidp.web.browser import authorization_response
 from mockidp.web.context import DOMAIN_KEY, ServerSettings
 from mockidp.web.errors import OUTCOME_KEY, oauth_error, scim_error
 from mockidp.web.forms import FORM, FORM_KEY, parse_params
@@ -245,19 +247,13 @@ def _error_response(
 
 
 def _authorize_redirect(scope: Scope, params: Mapping[str, str], error: str, description: str) -> Response | None:
-    """An authorization error goes back to the client, when its redirect_uri is registered (never elsewhere)."""
-    domain: IdentityDomain = scope[DOMAIN_KEY]
-    client = domain.client(params.get("client_id", ""))
-    redirect_uri = params.get("redirect_uri") or (client.redirect_uris[0] if client and client.redirect_uris else "")
-    if client is None or redirect_uri not in client.redirect_uris:
+    """An authorization error goes back to the client as the endpoint's own errors do (same response mode), when
+    the client and its redirect_uri are known good — never elsewhere."""
+    try:
+        target = check_target(scope[DOMAIN_KEY], params)
+    except ErrorPage:
         return None
-    answer = {"error": error, "error_description": description}
-    if "state" in params:
-        answer["state"] = params["state"]
-    response_type = params.get("response_type", "code").split()
-    fragment = params.get("response_mode") == "fragment" or "token" in response_type or "id_token" in response_type
-    separator = "#" if fragment else ("&" if "?" in redirect_uri else "?")
-    return RedirectResponse(redirect_uri + separator + urlencode(answer), 302)
+    return authorization_response(Request(scope), target.error(OAuthError(error, description)))
 
 
 def _arbitrary_response(fault: Record) -> Response:
