@@ -2,8 +2,8 @@
 and a tiny web server that serves a page from an origin of the test's choosing.
 
 Without /usr/bin/chromium the browser tests skip with the reason; with CI=true they fail instead, since CI
-installs chromium (.ci/run). The issue-3 tests have a similar fixture in conftest.py; the two are meant to
-be merged into one.
+installs chromium (.ci/run). The `browser` fixture here is the only one: tests/browser/conftest.py (the sign-in
+flows) uses it too.
 """
 
 from __future__ import annotations
@@ -42,6 +42,8 @@ def require_chromium() -> None:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Module-scoped, not session-scoped: while Playwright's sync API lives it keeps an asyncio loop running in
+    the main thread, and tests elsewhere that call asyncio.run() must not run inside it."""
     require_chromium()
     from playwright.sync_api import sync_playwright
 

@@ -9,6 +9,7 @@ import sys
 import pytest
 import requests
 
+from mockidp.paths import default_fixtures
 from mockidp.testing import MockIdP
 from tests.flows import (
     ALICE,
@@ -287,3 +288,30 @@ def _tokens(idp, code: str) -> dict:
     )
     assert response.status_code == 200, response.text
     return response.json()
+
+
+def test_sign_in_in_one_of_several_domains(tmp_path):
+    """Under /tenants/<tenant> the page, its form, the cookie and the redirects stay inside that domain."""
+    tenant = "idcs-0123456789abcdef0123456789abcdef"  # the flow fixtures'
+    with MockIdP([default_fixtures(), write_flow_fixtures(tmp_path)]) as idp:
+        base = f"{idp.url}/tenants/{tenant}"
+        session = requests.Session()
+        response = authorize(session, base, **CODE)
+        assert response.headers["location"].startswith(f"{base}/ui/v1/signin?request_id=")
+        page = follow(session, response)
+        assert password_form(page.text).action == f"/tenants/{tenant}/ui/v1/signin"
+        signed_in = sign_in(session, page, ALICE)
+        assert f"Path=/tenants/{tenant};" in signed_in.headers["set-cookie"]
+        code = code_of(signed_in)
+        tokens = requests.post(
+            f"{base}/oauth2/v1/token",
+            data={"grant_type": "authorization_code", "code": code, "redirect_uri": CALLBACK},
+            auth=(WEBAPP, "webapp-secret"),
+        )
+        assert tokens.status_code == 200
+        # the session is this domain's: the other domain (at the root) does not know the user is signed in
+        seed = {"client_id": "04c1e0a50787408782a5a06fb04f6522", "redirect_uri": "http://localhost:8001"}
+        other = authorize(session, idp.url, **{**CODE, **seed, "prompt": "none"})
+        assert response_params(other.headers["location"])["error"] == "login_required"
+        device = requests.post(f"{base}/oauth2/v1/device", data={"client_id": "tv", "scope": "openid"}).json()
+        assert device["verification_uri"] == f"{base}/ui/v1/device"

@@ -1,58 +1,27 @@
 """Browser tests: Playwright (Python) driving Debian's chromium — never a browser Playwright downloads.
 
-Without /usr/bin/chromium the tests skip, except in CI (`CI=true`), where that is a failure: `.ci/run` installs
-chromium, so a missing one means the tests did not run where they must.
+The `browser` fixture, and its one rule (no /usr/bin/chromium: skip, but with CI=true fail, since `.ci/run`
+installs it), is `tests/browser_support.py`'s, shared with the CORS tests.
 """
 
 from __future__ import annotations
 
-import os
 import textwrap
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from mockidp.testing import MockIdP
 from tests.browser.relying_party import RelyingParty
+from tests.browser_support import browser  # noqa: F401 - the shared fixture
 from tests.flows import write_flow_fixtures
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 RP_CLIENT, RP_SECRET = "relying-party", "relying-party-secret"
 
 
-def launch_chromium(playwright: Playwright) -> Browser:
-    """Debian's chromium, or a skip (a failure in CI) saying why not."""
-    if not CHROMIUM.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"chromium is not installed at {CHROMIUM}, and CI=true: the browser tests must run in CI")
-        pytest.skip(f"chromium not installed at {CHROMIUM} (apt-get install chromium)")
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Module-scoped, not session-scoped: while Playwright's sync API lives it keeps an asyncio loop running in
-    the main thread, and tests elsewhere that call asyncio.run() must not run inside it."""
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
+def page(browser: Browser) -> Iterator[Page]:  # noqa: F811 - the imported fixture, by name
     """A fresh browser profile (no cookies) per test."""
     context = browser.new_context()
     context.set_default_timeout(20_000)
