@@ -38,7 +38,7 @@ def test_the_journal_says_how_a_client_authenticated(mockidp: MockIdP) -> None:
     assert (entries[2].error, entries[2].reason) == (
         "unauthorized_client",
         f"client {PUBLIC_CLIENT_ID} is not allowed grant type 'client_credentials'; its grant_types are "
-        "authorization_code, refresh_token",
+        "authorization_code, refresh_token, implicit",
     )
 
 

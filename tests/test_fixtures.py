@@ -213,3 +213,32 @@ def test_serve_refuses_bad_fixtures_with_the_same_messages(write_fixtures):
     assert "c.toml: users[0].user_name: must not contain spaces" in result.stderr
     assert "nothing started" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_shipped_clients_cover_every_flow(idp):
+    """The default fixtures let device code and implicit work out of the box, not only code and secrets."""
+    import requests
+
+    device = requests.post(
+        f"{idp.url}/oauth2/v1/device",
+        timeout=10,
+        data={"response_type": "device_code", "scope": "openid", "client_id": "5d1f0c9e8b7a46e3a2c1b0f9e8d7c6b5"},
+    )
+    assert device.status_code == 200, device.text
+    assert set(device.json()) >= {"device_code", "user_code", "verification_uri", "expires_in", "interval"}
+    implicit = requests.get(
+        idp.authorize_url,
+        allow_redirects=False,
+        timeout=10,
+        params={
+            "client_id": "8c6b1f0e2d7a4c3b9e5f1a2b3c4d5e6f",
+            "response_type": "id_token",
+            "redirect_uri": "http://localhost:3000/callback",
+            "scope": "openid",
+            "nonce": "n",
+            "state": "s",
+        },
+    )
+    # no session yet: the sign-in page (not an unauthorized_client redirect)
+    assert implicit.status_code in (200, 302, 303), implicit.text
+    assert "error=" not in implicit.headers.get("location", "")
