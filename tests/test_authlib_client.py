@@ -71,3 +71,25 @@ def test_public_client_code_with_pkce(flow_idp):
     assert decode(flow_idp, token["access_token"])["sub"] == BOB
     assert "refresh_token" in token
     assert client.refresh_token(flow_idp.token_url)["token_type"] == "Bearer"
+
+
+def test_worked_example_my_client_uses_pkce_s256(mockidp):
+    """docs/testing.md, "My client uses PKCE S256": a real Authlib public client on the default fixtures, then the
+    journal proves what it sent."""
+    spa, callback = "8c6b1f0e2d7a4c3b9e5f1a2b3c4d5e6f", "http://localhost:3000/callback"
+    client = OAuth2Session(
+        spa, scope="openid", redirect_uri=callback, code_challenge_method="S256", token_endpoint_auth_method="none"
+    )
+    verifier = "s" * 64
+    url, _ = client.create_authorization_url(mockidp.authorize_url, code_verifier=verifier)
+    client.fetch_token(
+        mockidp.token_url, authorization_response=browse_to_callback(url, "user@example.com"), code_verifier=verifier
+    )
+
+    (authorize,) = mockidp.requests("authorize")
+    assert authorize.pkce_method == "S256"
+    assert [e.endpoint for e in mockidp.requests()] == ["authorize", "signin", "signin", "token"]
+    (token,) = mockidp.requests("token")
+    assert token.grant_type == "authorization_code" and token.status == 200
+    assert token.params["code_verifier"] == "[redacted]"
+    assert token.auth_method == "none"

@@ -37,6 +37,8 @@ ENDPOINT_PATHS = {
     "/.well-known/openid-configuration": "discovery",
     "/.well-known/oauth-authorization-server": "discovery",
     "/.well-known/idcs-configuration": "discovery",
+    "/ui/v1/signin": "signin",  # the sign-in page (HTML)
+    "/ui/v1/device": "verification",  # the device verification page (HTML)
 }
 ENDPOINTS = tuple(dict.fromkeys(ENDPOINT_PATHS.values()))
 
