@@ -23,7 +23,7 @@ class BindError(Exception):
 
 def bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     # Accepted connections inherit this. Without it a keep-alive client waits ~40 ms per response (Nagle on our
     # header/body writes against the client's delayed ACK); asyncio does not set it for sockets handed to it.
