@@ -14,6 +14,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockidp.web.interceptor import TRANSPORT_KEY
 
+try:
+    from mockidp.http_protocol import BoundedHttpToolsProtocol as HTTP_PROTOCOL
+except ImportError:  # no httptools on this platform: uvicorn's pure-Python h11, slower but the same answers
+    HTTP_PROTOCOL = "h11"
+
 log = logging.getLogger("mockidp")
 
 
@@ -86,6 +91,8 @@ def make_server(
 ) -> Server:
     config = uvicorn.Config(
         WithTransport(app),
+        http=HTTP_PROTOCOL,
+        loop="asyncio",  # uvloop, if installed, measured no faster for tokens and with a worse p99 (bench/README.md)
         log_config=None,
         log_level=log_level,
         access_log=access_log,
