@@ -111,7 +111,7 @@ def base_url(request: Request, settings: ServerSettings) -> str:
     headers = request.headers
     scheme = headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
     if scheme not in ("http", "https"):
-        scheme = request.url.scheme
+        scheme = request.scope.get("scheme", "http")  # not request.url: building the whole URL costs ~4 us
     host = headers.get("x-forwarded-host", "").split(",")[0].strip() or headers.get("host", "")
     if not _HOST.match(host):
         server = request.scope.get("server") or ("127.0.0.1", 80)
