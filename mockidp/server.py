@@ -93,6 +93,7 @@ def make_server(
         WithTransport(app),
         http=HTTP_PROTOCOL,
         loop="asyncio",  # uvloop, if installed, measured no faster for tokens and with a worse p99 (bench/README.md)
+        ws="none",  # no WebSocket endpoints: don't import a WebSocket library at start-up just because it is there
         log_config=None,
         log_level=log_level,
         access_log=access_log,
