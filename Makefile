@@ -24,8 +24,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check mockidp tests bench
 	$(BIN)/ruff format --check mockidp tests bench
 
+# `make bench`: start-up, tokens/s and JWKS requests/s under wrk, peak RSS (figures only; see bench/README.md).
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null) || { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 container-check:
 	../shared/tools/container-check .
