@@ -151,6 +151,27 @@ def _ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
 
 
+def measure_load(server: Server, path: str, lua: str | None, args: argparse.Namespace) -> dict:
+    """wrk against the server; again (up to --attempts) while another process took part of the server's core.
+
+    Under saturating load the server should have its core to itself; a share well below 100 % means another
+    process ran on core 0 and the figures understate what mockidp does. The least disturbed attempt is kept.
+    """
+    best: dict = {}
+    attempts = 0
+    while attempts < args.attempts:
+        attempts += 1
+        cpu_before, wall_before = server.cpu_seconds(), time.perf_counter()
+        figures = wrk(server.port, path, lua, args.connections, args.duration)
+        figures["server_cpu_share"] = (server.cpu_seconds() - cpu_before) / (time.perf_counter() - wall_before)
+        if not best or figures["server_cpu_share"] > best["server_cpu_share"]:
+            best = figures
+        if figures["server_cpu_share"] >= 0.95:
+            break
+    best["attempts"] = attempts
+    return best
+
+
 def check_token_request(port: int) -> None:
     """One request by hand first: the load must measure successful token responses, not errors."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -202,6 +223,9 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per endpoint")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of load before each measurement")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--attempts", type=int, default=3, help="load runs at most, until one has the server's core to itself"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("serve_args", nargs="*", help="extra `mockidp serve` arguments (after --)")
     args = parser.parse_args()
@@ -236,11 +260,7 @@ def main() -> int:
         for label, path, lua in (("(b) client_credentials token", TOKEN, script), ("(c) JWKS", JWKS, None)):
             if args.warmup:
                 wrk(server.port, path, lua, args.connections, args.warmup)
-            cpu_before = server.cpu_seconds()
-            figures = wrk(server.port, path, lua, args.connections, args.duration)
-            # Under saturating load the server should have its core to itself: a share well below 100 %
-            # means another process ran on core 0 and the figures understate what mockidp can do.
-            figures["server_cpu_share"] = (server.cpu_seconds() - cpu_before) / args.duration
+            figures = measure_load(server, path, lua, args)
             results[label] = figures
             flaw = ""
             if figures["non_2xx"] or figures["socket_errors"]:
@@ -248,7 +268,8 @@ def main() -> int:
             print(
                 f"{label}: {figures['rps']:,.0f} requests/s, p50 {figures['p50_ms']:.2f} ms, "
                 f"p99 {figures['p99_ms']:.2f} ms ({args.connections} connections, {args.duration} s; "
-                f"server used {figures['server_cpu_share']:.0%} of its core){flaw}"
+                f"server used {figures['server_cpu_share']:.0%} of its core"
+                f"{'' if figures['attempts'] == 1 else ', best of ' + str(figures['attempts']) + ' attempts'}){flaw}"
             )
         peak = server.status("VmHWM")
         print(f"(d) RSS: {idle_rss / 1024:.1f} MB idle after start-up, peak {peak / 1024:.1f} MB (VmHWM) after load")
