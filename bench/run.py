@@ -272,7 +272,7 @@ def main() -> int:
                 f"{'' if figures['attempts'] == 1 else ', best of ' + str(figures['attempts']) + ' attempts'}){flaw}"
             )
         peak = server.status("VmHWM")
-        print(f"(d) RSS: {idle_rss / 1024:.1f} MB idle after start-up, peak {peak / 1024:.1f} MB (VmHWM) after load")
+        print(f"(d) RSS: {idle_rss / 1024:.1f} MiB idle after start-up, peak {peak / 1024:.1f} MiB (VmHWM) after load")
     finally:
         server.stop()
 
