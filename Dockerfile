@@ -18,13 +18,17 @@ RUN groupadd --gid 10001 mockidp \
  && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin mockidp
 COPY --from=build /opt/mockidp /opt/mockidp
 COPY fixtures/default /fixtures
+# MOCKIDP_PORT / MOCKIDP_HOST are the defaults of --port / --host; change the port with -e MOCKIDP_PORT=…
+# so that the HEALTHCHECK follows it.
 ENV PATH=/opt/mockidp/bin:$PATH \
+    MOCKIDP_HOST=0.0.0.0 \
+    MOCKIDP_PORT=8000 \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1
 USER 10001:10001
 EXPOSE 8000
 # No curl in the image: the venv's Python asks the discovery document (urlopen raises on anything but 2xx).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
-  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/.well-known/openid-configuration', timeout=2)"]
+  CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ['MOCKIDP_PORT']}/.well-known/openid-configuration\", timeout=2)"]
 ENTRYPOINT ["mockidp"]
-CMD ["serve", "--fixtures", "/fixtures", "--host", "0.0.0.0", "--port", "8000"]
+CMD ["serve", "--fixtures", "/fixtures"]

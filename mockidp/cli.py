@@ -71,8 +71,17 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="fixture directory (default: the shipped one); repeat it to serve several identity domains, "
         "each at /tenants/<tenant> and at the root for a Host naming its tenant",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=_port, default=8000, help="port to listen on (default 8000; 0 = any free)")
+    parser.add_argument(
+        "--host",
+        default=os.environ.get("MOCKIDP_HOST", "127.0.0.1"),
+        help="address to listen on (default: $MOCKIDP_HOST, else 127.0.0.1)",
+    )
+    parser.add_argument(
+        "--port",
+        type=_port,
+        default=os.environ.get("MOCKIDP_PORT", "8000"),  # argparse checks a string default with `type` too
+        help="port to listen on (default: $MOCKIDP_PORT, else 8000; 0 = any free)",
+    )
     parser.add_argument(
         "--public-url",
         type=_public_url,

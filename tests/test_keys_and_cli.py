@@ -179,3 +179,17 @@ def test_token_command_mints_a_token_that_verifies_against_the_server(tmp_path: 
 def test_token_command_errors(args: list[str], message: str):
     result = run_cli("token", *args)
     assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_certificate_for_another_key_is_refused(write_fixtures):
+    from mockidp.core.keys import new_signing_key
+
+    directory = write_fixtures(**{"c.toml": CLIENT})
+    mine, other = new_signing_key(), new_signing_key()
+    key_only = mine.to_pem().split(b"-----BEGIN CERTIFICATE-----")[0]
+    other_chain = other.to_pem()[other.to_pem().index(b"-----BEGIN CERTIFICATE-----") :]
+    (directory / "signing-key.pem").write_bytes(key_only + other_chain)
+    result = run_cli("serve", "--fixtures", str(directory), "--port", "0")
+    assert result.returncode == 1
+    assert "the first certificate in the file is not for this key" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -142,6 +142,12 @@ def load_signing_key(pem: bytes, kid: str = DEFAULT_KID) -> tuple[SigningKey, bo
         raise ValueError("the RSA key is inconsistent: its signatures do not verify with its own public key") from None
     certs = tuple(x509.load_pem_x509_certificates(pem)) if b"-----BEGIN CERTIFICATE-----" in pem else ()
     if certs:
+        if certs[0].public_key().public_numbers() != private_key.public_key().public_numbers():
+            # a wrong leaf would publish an x5c/x5t that do not belong to the signing key, silently
+            raise ValueError(
+                "the first certificate in the file is not for this key; put the key's own "
+                "certificate first (or leave the certificates out: mockidp then makes them)"
+            )
         return SigningKey(kid, private_key, certs), False
     return SigningKey(kid, private_key, _chain_for(private_key, "mockidp signing key")), True
 
