@@ -62,9 +62,11 @@ def entry(
     status: int | None,
     outcome: Mapping[str, Any] | None,
     fault: str | None = None,
+    authenticated_client: str | None = None,
 ) -> Record:
     """A journal entry for one request (no HTTP here: the web layer passes what it read). `status` is None
-    when the connection was dropped on purpose."""
+    when the connection was dropped on purpose. `authenticated_client`, when the domain already knows it,
+    saves working the client out of the request again."""
     scheme, _, credentials = (authorization or "").strip().partition(" ")
     scheme = scheme.lower()
     bearer_claims = _unverified(credentials.strip()) if scheme == "bearer" else {}
@@ -74,7 +76,7 @@ def entry(
         "path": path,
         "endpoint": endpoint,
         "grant_type": params.get("grant_type"),
-        "client_id": _client_id(params, scheme, authorization, bearer_claims),
+        "client_id": authenticated_client or _client_id(params, scheme, authorization, bearer_claims),
         "auth_method": _auth_method(endpoint, params, scheme),
         "pkce_method": _pkce_method(params),
         "scopes": params.get("scope", "").split() if params.get("scope") else [],

@@ -19,10 +19,10 @@ def create_app(domains: list[IdentityDomain], settings: ServerSettings | None = 
         raise ValueError("create_app needs at least one identity domain")
     check_distinct_tenants(domains)
     settings = settings or ServerSettings()
-    routes = [
+    routes = [  # the token endpoint first: the router tries routes in order and it is the busiest
+        *token.routes,
         *discovery.routes,
         *jwks.routes,
-        *token.routes,
         *userinfo.routes,
         *authorize.routes,
         *signin.routes,

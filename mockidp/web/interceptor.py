@@ -24,7 +24,7 @@ from mockidp.core.domain import IdentityDomain
 from mockidp.core.errors import ErrorPage, OAuthError, ScimError, invalid_token
 from mockidp.core.store import Record
 from mockidp.web.browser import authorization_response
-from mockidp.web.context import DOMAIN_KEY, ServerSettings
+from mockidp.web.context import CLIENT_KEY, DOMAIN_KEY, ServerSettings
 from mockidp.web.errors import OUTCOME_KEY, oauth_error, scim_error
 from mockidp.web.forms import FORM, FORM_KEY, parse_params
 
@@ -112,6 +112,7 @@ class Interceptor:
                     status=status,
                     outcome=scope.get(OUTCOME_KEY),
                     fault=fault["id"] if fault else None,
+                    authenticated_client=scope.get(CLIENT_KEY),
                 )
                 journal.record(domain.store, item, self.journal_size)
 
