@@ -11,6 +11,21 @@ from mockidp.testing import MockIdP
 from tests.conftest import SEED_CLIENT_ID, SEED_CLIENT_SECRET
 
 SEED_AUTH = (SEED_CLIENT_ID, SEED_CLIENT_SECRET)
+# The userinfo sample the seed's notes quote (idcs-reference §7), exactly, member order included.
+SEED_USERINFO = {
+    "birthdate": "",
+    "email": "user@example.com",
+    "email_verified": False,
+    "family_name": "user",
+    "gender": "",
+    "given_name": "user",
+    "appRoles": [],
+    "name": "alice alice",
+    "preferred_username": "user@example.com",
+    "sub": "user@example.com",
+    "updated_at": 1495136783,
+    "website": "",
+}
 
 
 def post_token(idp: MockIdP, data: dict[str, str] | str, auth: Any = SEED_AUTH, **kwargs: Any) -> requests.Response:

@@ -23,7 +23,7 @@ from tests.flows import (
     response_params,
     sign_in,
 )
-from tests.helpers import assert_error
+from tests.helpers import SEED_USERINFO, assert_error
 
 # The seed script's values, as it hard-codes them; the shipped fixtures/default hold them.
 SEED_CLIENT_ID = "04c1e0a50787408782a5a06fb04f6522"
@@ -33,21 +33,6 @@ SEED_CODE = (
     "AgAgMDlhODg3ZTYxNzIwNDA3ZWE2MjNiOTNmMzE3YWM5ODQIABDc_586l7Cfj6H5KdzEicBMAAAAQAV6ABieQBOclw50K9yeQYxA-"
     "1-hP-EWNwDR69d6ivViCylf6q9XCGW3v_6-P5XCFcokNrIH3pL7WlcEhi9Dm-s="
 )
-# The userinfo sample of the seed (idcs-reference §7), exactly.
-SEED_USERINFO = {
-    "birthdate": "",
-    "email": "user@example.com",
-    "email_verified": False,
-    "family_name": "user",
-    "gender": "",
-    "given_name": "user",
-    "appRoles": [],
-    "name": "alice alice",
-    "preferred_username": "user@example.com",
-    "sub": "user@example.com",
-    "updated_at": 1495136783,
-    "website": "",
-}
 
 
 def seed_script(domain_url: str) -> tuple[requests.Response, requests.Response | None]:

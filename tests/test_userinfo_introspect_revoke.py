@@ -9,23 +9,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from mockidp.testing import MockIdP
 from tests.conftest import ORDERS, PUBLIC_CLIENT_ID, SEED_CLIENT_ID, SEED_CLIENT_SECRET, SEED_USER
-from tests.helpers import SEED_AUTH, assert_error, password_tokens, post_token, token_for
+from tests.helpers import SEED_AUTH, SEED_USERINFO, assert_error, password_tokens, post_token, token_for
 
 READ = f"{ORDERS}read"
-SEED_USERINFO = {  # the documented sample the seed's notes quote, exactly
-    "birthdate": "",
-    "email": "user@example.com",
-    "email_verified": False,
-    "family_name": "user",
-    "gender": "",
-    "given_name": "user",
-    "appRoles": [],
-    "name": "alice alice",
-    "preferred_username": "user@example.com",
-    "sub": "user@example.com",
-    "updated_at": 1495136783,
-    "website": "",
-}
 
 
 def userinfo(idp: MockIdP, token: str | None = None, method: str = "GET", **kwargs) -> requests.Response:

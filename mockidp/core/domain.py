@@ -132,9 +132,9 @@ class IdentityDomain:
 
     def urls(self, base: str) -> Urls:
         """URLs for a base URL; cached, since every request needs them."""
+        base = base.rstrip("/")
         urls = self._urls.get(base)
         if urls is None:
-            base = base.rstrip("/")
             issuer = base if self.settings.issuer == "self" else self.settings.issuer
             urls = self._urls[base] = Urls(base, issuer)
             if len(self._urls) > 64:  # a client varying its Host header must not grow this forever
