@@ -60,6 +60,7 @@ class IdentityDomain:
         self.store: Store = store if store is not None else MemoryStore()
         self.keys = KeyRing(signing_key, self.store)
         self.clock = Clock(self.store)
+        self.store.bind_clock(self.clock.now)
         self.tenant = self.settings.tenant or tenant_from_key(signing_key)
         self._fixture_scopes = ScopeCatalog(fixtures.resources, self.tenant)
         self.trusts: dict[str, Trust] = {trust.issuer: trust for trust in fixtures.trusts}  # "self" for own tokens

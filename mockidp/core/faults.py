@@ -210,10 +210,7 @@ def add(store: Store, raw: Any) -> Record:
 
 
 def next_number(store: Store, name: str) -> int:
-    counter = store.get(COUNTER_NS, name) or {"n": 0}
-    number = counter["n"] + 1
-    store.put(COUNTER_NS, name, {"n": number})
-    return number
+    return store.incr(COUNTER_NS, name)
 
 
 def queued(store: Store) -> list[Record]:
