@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import hmac
-import json
 import math
 from typing import Any
 
@@ -21,8 +20,10 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockidp.core import faults, forge, journal, runtime
+from mockidp.core.clock import iso
 from mockidp.core.domain import IdentityDomain
 from mockidp.core.errors import ControlError, OAuthError
+from mockidp.web import json_input
 from mockidp.web.context import domain_of, urls_of
 from mockidp.web.forms import read_body
 from mockidp.web.openapi import openapi_document
@@ -55,9 +56,9 @@ async def json_body(request: Request, *, required: bool = True) -> Any:
             raise ControlError(400, "The request needs a JSON body.")
         return {}
     try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ControlError(400, f"The body is not valid JSON: {exc}.") from None
+        return json_input.parse(body)
+    except json_input.JsonInputError as exc:
+        raise ControlError(400, str(exc)) from None
 
 
 async def read_body_or_refuse(request: Request) -> bytes:
@@ -102,7 +103,7 @@ async def clear_faults(request: Request) -> Response:
 
 def clock_state(domain: IdentityDomain) -> dict[str, Any]:
     state = domain.clock.state()
-    state["iso"] = _iso(state["now"])
+    state["iso"] = iso(state["now"])
     return state
 
 
@@ -161,10 +162,6 @@ def _instant(value: Any) -> float:
     if not 0 <= value <= 2**33:
         raise ControlError(400, f"time: must be between 1970 and 2242, got {value!r}.")
     return float(value)
-
-
-def _iso(instant: float) -> str:
-    return datetime.datetime.fromtimestamp(instant, datetime.UTC).isoformat().replace("+00:00", "Z")
 
 
 # ---------------------------------------------------------------------------------------------- keys

@@ -26,7 +26,8 @@ from mockidp.core.store import Record
 from mockidp.web.browser import authorization_response
 from mockidp.web.context import CLIENT_KEY, DOMAIN_KEY, ServerSettings
 from mockidp.web.errors import OUTCOME_KEY, oauth_error, scim_error
-from mockidp.web.forms import FORM, FORM_KEY, parse_params
+from mockidp.web.forms import FORM, FORM_KEY, MAX_FIELDS, parse_params
+from mockidp.web.guard import BodyTimeout
 
 CONTROL_PREFIX = "/mockidp/"
 TRANSPORT_KEY = "mockidp.transport"  # set by the server (server.py) so that a fault can drop the connection
@@ -126,7 +127,10 @@ class Interceptor:
         messages: list[Message] = []
         chunks, size, complete = [], 0, False
         while True:
-            message = await receive()
+            try:
+                message = await receive()
+            except BodyTimeout:
+                break  # the handler's own read gets the same refusal
             messages.append(message)
             if message["type"] != "http.request":
                 break
@@ -192,7 +196,10 @@ def _query(scope: Scope) -> dict[str, str]:
     query = scope.get("query_string", b"")
     if not query:
         return {}
-    return dict(parse_qsl(query.decode("latin-1"), keep_blank_values=True, max_num_fields=100))
+    try:
+        return dict(parse_qsl(query.decode("latin-1"), keep_blank_values=True, max_num_fields=MAX_FIELDS))
+    except ValueError:  # too many parameters: the handler refuses the request; the journal keeps none of them
+        return {}
 
 
 def _match_values(domain: IdentityDomain, params: Mapping[str, str], headers: Mapping[str, str]) -> dict[str, str]:
