@@ -41,7 +41,7 @@ def create_app(domains: list[IdentityDomain], settings: ServerSettings | None = 
     # Cors outside the Interceptor: injected faults carry CORS headers too, so a browser app can read them.
     middleware = [
         Middleware(OracleHeaders),
-        Middleware(ReadDeadline),
+        Middleware(ReadDeadline, timeout=settings.body_timeout),
         Middleware(DomainSelector, domains=domains),
         Middleware(Cors),
     ]

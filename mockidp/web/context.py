@@ -38,6 +38,7 @@ class ServerSettings:
 
     public_url: str | None = None
     max_body_bytes: int = 64 * 1024
+    body_timeout: float = 10.0  # seconds from a request's head to the end of its body; then 408
     control: bool = True  # serve the control plane /mockidp/v1 (faults, clock, keys, tokens, journal, …)
     control_token: str | None = None  # when set, control calls need `Authorization: Bearer <token>`
     journal_size: int = 1000  # requests kept in the journal; 0 = no journal

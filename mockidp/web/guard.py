@@ -7,8 +7,9 @@ traceback in the body), and the log gets the exception once, at error level. A r
 stopping server gives up waiting for it (uvicorn cancels it after its grace period) is answered
 `503 temporarily_unavailable` in the same shapes, instead of uvicorn's plain-text 500 and a traceback.
 
-`ReadDeadline` bounds the time a request body may take to arrive (`BODY_TIMEOUT`): a body that trickles or
-never ends is refused with 408 and the connection closed, so it cannot hold a connection, or a shutdown.
+`ReadDeadline` bounds the time a request body may take to arrive (`ServerSettings.body_timeout`, 10 s): a
+body that trickles or never ends is refused with 408 and the connection closed, so it cannot hold a
+connection, or a shutdown.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from mockidp.web.middleware import ECID_KEY
 
 log = logging.getLogger("mockidp")
 
-BODY_TIMEOUT = 10.0  # seconds from the end of the request head to the end of its body
 SCIM_PREFIX = "/admin/v1/"
 CONTROL_PREFIX = "/mockidp/"
 TENANTS_PREFIX = "/tenants/"
@@ -120,7 +120,7 @@ class ReadDeadline:
     """Each `receive` of a request body waits no later than `timeout` seconds after the request began; past
     that it raises `BodyTimeout` (a 408 in the identity domain's shape, rendered where the body is read)."""
 
-    def __init__(self, app: ASGIApp, timeout: float = BODY_TIMEOUT) -> None:
+    def __init__(self, app: ASGIApp, timeout: float) -> None:
         self.app = app
         self.timeout = timeout
 
