@@ -21,32 +21,14 @@ The body has its own deadline, in the application (`web/guard.py`, `ReadDeadline
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from mockidp.core import ids
+from mockidp.http_answers import error_response, not_http
 
 MAX_HEAD_BYTES = 64 * 1024  # the same as the h11_max_incomplete_event_size that server.py gives h11
 HEAD_TIMEOUT = 10.0  # seconds for a whole request line + headers
-REASONS = {400: b"Bad Request", 408: b"Request Timeout"}
-
-
-def error_response(status: int, description: str) -> bytes:
-    """A complete HTTP/1.1 answer in the identity domain's error shape, that closes the connection."""
-    ecid = ids.ecid()
-    body = json.dumps({"error": "invalid_request", "error_description": description, "ecid": ecid}).encode()
-    head = [
-        b"HTTP/1.1 %d %s" % (status, REASONS[status]),
-        b"content-type: application/json",
-        b"content-length: %d" % len(body),
-        b"cache-control: no-store",
-        b"connection: close",
-        b"x-oracle-dms-ecid: " + ecid.encode(),
-        b"x-oracle-dms-rid: 0:1",
-    ]
-    return b"\r\n".join(head) + b"\r\n\r\n" + body
 
 
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
@@ -89,8 +71,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def send_400_response(self, msg: str) -> None:
         """uvicorn's answer to bytes it cannot parse as HTTP, in the identity domain's shape."""
-        description = f"The request is not valid HTTP/1.1 ({msg.rstrip('.')}); check the request line and headers."
-        self.transport.write(error_response(400, description))
+        self.transport.write(error_response(400, not_http(msg)))
         self.transport.close()
 
     def _arm_head_timer(self) -> None:

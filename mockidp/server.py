@@ -18,7 +18,7 @@ from mockidp.web.interceptor import TRANSPORT_KEY
 try:
     from mockidp.http_protocol import BoundedHttpToolsProtocol as HTTP_PROTOCOL
 except ImportError:  # no httptools on this platform: uvicorn's pure-Python h11, slower but the same answers
-    HTTP_PROTOCOL = "h11"
+    from mockidp.http_h11 import ShapedH11Protocol as HTTP_PROTOCOL  # type: ignore[assignment]
 
 log = logging.getLogger("mockidp")
 
@@ -94,7 +94,7 @@ def make_server(
     """`head_timeout`: seconds a connection has to send a whole request head (default
     `http_protocol.HEAD_TIMEOUT`; with httptools only)."""
     http: Any = HTTP_PROTOCOL
-    if head_timeout is not None and not isinstance(HTTP_PROTOCOL, str):
+    if head_timeout is not None and hasattr(HTTP_PROTOCOL, "head_timeout"):
         http = type(HTTP_PROTOCOL.__name__, (HTTP_PROTOCOL,), {"head_timeout": head_timeout})
     config = uvicorn.Config(
         WithTransport(app),
