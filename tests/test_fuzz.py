@@ -421,6 +421,8 @@ hosts = st.one_of(
 )
 cookies = st.one_of(
     st.none(),
+    st.none(),
+    st.none(),
     header_bytes,
     header_bytes.map(lambda b: b"mockidp_session=" + b),
     st.text(max_size=30).map(lambda t: ("mockidp_session=" + t).encode("utf-8", "surrogateescape")),
