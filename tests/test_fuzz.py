@@ -14,8 +14,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import socket
-import threading
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,10 +25,11 @@ from hypothesis import strategies as st
 
 from mockidp.core.domain import IdentityDomain
 from mockidp.paths import default_fixtures
-from mockidp.server import bind, make_server
 from mockidp.web.app import create_app
 from mockidp.web.context import ServerSettings
 from tests.conftest import PUBLIC_CLIENT_ID, SEED_CLIENT_ID, SEED_CLIENT_SECRET, SEED_USER
+from tests.raw_http import Answer, http_request, serving
+from tests.raw_http import send as send_bytes
 
 READ_TIMEOUT = 1.0  # head and body deadlines of the fuzzed server: a request the fuzz leaves unfinished ends soon
 FUZZ = settings(
@@ -182,7 +181,6 @@ class Fuzzed:
 
     def reached(self, at_least: int) -> None:
         """The fuzz was not only refused at the door: its answers came from many places."""
-        print(len(self.seen), sorted(self.seen.items(), key=str))
         assert len(self.seen) >= at_least, self.seen
 
 
@@ -195,19 +193,12 @@ def fuzzed() -> Iterator[Fuzzed]:
     root.addHandler(recorder)
     domain = IdentityDomain.load(default_fixtures())
     app = create_app([domain], ServerSettings(body_timeout=READ_TIMEOUT))
-    sock = bind("127.0.0.1", 0)
-    ready = threading.Event()
-    server = make_server(app, log_level="info", on_ready=ready.set, head_timeout=READ_TIMEOUT)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    assert ready.wait(10)
-    fuzzed = Fuzzed(sock.getsockname()[1], recorder, [])
-    fuzzed.tokens = _tokens(fuzzed)
     try:
-        yield fuzzed
+        with serving(app, head_timeout=READ_TIMEOUT) as port:
+            fuzzed = Fuzzed(port, recorder, [])
+            fuzzed.tokens = _tokens(fuzzed)
+            yield fuzzed
     finally:
-        server.should_exit = True
-        thread.join(10)
         root.removeHandler(recorder)
 
 
@@ -229,56 +220,11 @@ def _tokens(fuzzed: Fuzzed) -> list[str]:
     return minted
 
 
-# ---------------------------------------------------------------------------------------------- raw HTTP
-
-
-@dataclass
-class Answer:
-    status: int | None
-    headers: dict[str, str]
-    body: bytes
-    raw: bytes
+# ---------------------------------------------------------------------------------------------- requests
 
 
 def send(fuzzed: Fuzzed, data: bytes) -> Answer:
-    """Bytes to the server on a fresh connection; the answer read until the server closes it."""
-    with socket.create_connection(("127.0.0.1", fuzzed.port), timeout=15) as sock:
-        try:
-            sock.sendall(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # refused before it had all of it: the answer is still there to read
-        chunks = []
-        while True:
-            try:
-                chunk = sock.recv(65536)
-            except ConnectionResetError:
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-    raw = b"".join(chunks)
-    head, _, body = raw.partition(b"\r\n\r\n")
-    lines = head.split(b"\r\n")
-    status = None
-    if lines[0].startswith(b"HTTP/1.1 ") and lines[0][9:12].isdigit():
-        status = int(lines[0][9:12])
-    headers = {}
-    for line in lines[1:]:
-        name, _, value = line.partition(b":")
-        headers[name.strip().lower().decode("latin-1")] = value.strip().decode("latin-1")
-    return Answer(status, headers, body, raw)
-
-
-def http_request(
-    method: str, target: bytes, headers: list[tuple[bytes, bytes]], body: bytes = b"", *, host: bytes | None = None
-) -> bytes:
-    lines = [method.encode() + b" " + target + b" HTTP/1.1"]
-    lines.append(b"Host: " + (host if host is not None else b"127.0.0.1"))
-    lines += [name + b": " + value for name, value in headers]
-    lines.append(b"Connection: close")
-    if body or method in ("POST", "PUT", "PATCH"):
-        lines.append(b"Content-Length: %d" % len(body))
-    return b"\r\n".join(lines) + b"\r\n\r\n" + body
+    return send_bytes(fuzzed.port, data)
 
 
 def control_request(method: str, path: str, body: bytes = b"") -> bytes:
