@@ -28,6 +28,7 @@ from mockidp.paths import default_fixtures
 from mockidp.web.app import create_app
 from mockidp.web.context import ServerSettings
 from tests.conftest import PUBLIC_CLIENT_ID, SEED_CLIENT_ID, SEED_CLIENT_SECRET, SEED_USER
+from tests.helpers import LogRecorder
 from tests.raw_http import Answer, http_request, serving
 from tests.raw_http import send as send_bytes
 
@@ -146,30 +147,6 @@ SEED_BASIC = b"Basic " + base64.b64encode(f"{SEED_CLIENT_ID}:{SEED_CLIENT_SECRET
 
 
 # ---------------------------------------------------------------------------------------------- the server
-
-
-@dataclass
-class LogRecorder(logging.Handler):
-    """Every record the server logs, to assert that none is an error or carries a traceback."""
-
-    records: list[logging.LogRecord] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        logging.Handler.__init__(self, logging.DEBUG)
-
-    def __hash__(self) -> int:
-        return id(self)
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-    def failures(self) -> list[str]:
-        return [
-            f"{r.levelname} {r.name}: {r.getMessage()}"
-            + (f" {logging.Formatter().formatException(r.exc_info)[-600:]}" if r.exc_info else "")
-            for r in self.records
-            if r.levelno >= logging.ERROR or r.exc_info or "Traceback" in r.getMessage()
-        ]
 
 
 @dataclass

@@ -101,6 +101,10 @@ class Interceptor:
                 dropped = await self._apply(fault, endpoint, params, headers, scope, receive, send_noting_status)
                 if dropped:
                     status = None
+        except asyncio.CancelledError:
+            if status == 500:  # the server stopped before any answer: guard.LastResort answers 503
+                status = 503
+            raise
         finally:
             if self.journal_size > 0:
                 item = journal.entry(
