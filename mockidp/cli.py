@@ -28,7 +28,7 @@ def _public_url(value: str) -> str:
 
 
 def _port(value: str) -> int:
-    if not value.isdigit() or not 0 <= int(value) <= 65535:
+    if not (value.isascii() and value.isdigit() and len(value) <= 5) or not 0 <= int(value) <= 65535:
         raise argparse.ArgumentTypeError(f"must be a port number from 0 to 65535, got {value!r}")
     return int(value)
 

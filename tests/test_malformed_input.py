@@ -172,6 +172,29 @@ def test_tokens_with_times_no_date_can_hold(idp: MockIdP, caplog: pytest.LogCapt
     no_errors_logged(caplog)
 
 
+@pytest.mark.parametrize("expiry", ["²", "٣٦٠٠", "9" * 5000, "-1", "1e3"])
+def test_a_resource_expiry_that_is_not_a_plain_number(
+    idp: MockIdP, caplog: pytest.LogCaptureFixture, expiry: str
+) -> None:
+    response = requests.post(
+        idp.token_url,
+        data={
+            "grant_type": "client_credentials",
+            "scope": f"urn:opc:idm:__myscopes__ urn:opc:resource:expiry={expiry}",
+        },
+        auth=SEED_AUTH,
+        timeout=10,
+    )
+    assert_error(response, 400, "invalid_scope")
+    no_errors_logged(caplog)
+
+
+@pytest.mark.parametrize("limit", ["²", "9" * 5000, "0"])
+def test_a_journal_limit_that_is_not_a_plain_number(idp: MockIdP, limit: str) -> None:
+    response = requests.get(f"{idp.control_url}/requests", params={"limit": limit}, timeout=10)
+    assert response.status_code == 400 and "limit: must be a whole number" in response.json()["error_description"]
+
+
 def test_a_time_out_of_range_is_named_in_the_message(idp: MockIdP) -> None:
     token = idp.mint_token(SEED_CLIENT_ID, user=SEED_USER, scope="openid", claims={"nbf": 1e300})
     response = requests.get(idp.userinfo_url, headers={"Authorization": f"Bearer {token}"}, timeout=10)

@@ -214,7 +214,9 @@ async def list_requests(request: Request) -> Response:
     if endpoint is not None and endpoint not in (*faults.ENDPOINTS, "other"):
         raise ControlError(400, f"endpoint: must be one of {', '.join(faults.ENDPOINTS)}, other; got {endpoint!r}.")
     limit = query.get("limit")
-    if limit is not None and (not limit.isdigit() or not 1 <= int(limit) <= journal.LIMIT):
+    if limit is not None and (
+        not (limit.isascii() and limit.isdigit() and len(limit) <= 6) or not 1 <= int(limit) <= journal.LIMIT
+    ):
         raise ControlError(400, f"limit: must be a whole number from 1 to {journal.LIMIT}, got {limit!r}.")
     found = journal.entries(
         _domain(request).store,

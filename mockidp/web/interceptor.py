@@ -126,7 +126,7 @@ class Interceptor:
     ) -> tuple[Receive, dict[str, str] | None]:
         """Read the body once and parse it as read_form would; the app gets the same messages replayed."""
         declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.body_limit:
+        if declared.isascii() and declared.isdigit() and int(declared) > self.body_limit:
             return receive, None  # the handler refuses it, reading no further than its limit
         messages: list[Message] = []
         chunks, size, complete = [], 0, False
