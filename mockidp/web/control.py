@@ -23,7 +23,6 @@ from mockidp.core import faults, forge, journal, runtime
 from mockidp.core.clock import iso
 from mockidp.core.domain import IdentityDomain
 from mockidp.core.errors import ControlError, OAuthError
-from mockidp.web import json_input
 from mockidp.web.context import domain_of, urls_of
 from mockidp.web.forms import read_body
 from mockidp.web.openapi import openapi_document
@@ -55,6 +54,8 @@ async def json_body(request: Request, *, required: bool = True) -> Any:
         if required:
             raise ControlError(400, "The request needs a JSON body.")
         return {}
+    from mockidp.web import json_input  # only control calls with a body need it: not at start-up
+
     try:
         return json_input.parse(body)
     except json_input.JsonInputError as exc:
