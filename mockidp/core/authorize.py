@@ -152,7 +152,7 @@ def check_target(domain: IdentityDomain, params: Mapping[str, str]) -> Target:
     if not redirect_uri:
         # [choice] OpenID Connect requires redirect_uri; mockidp requires it for plain OAuth requests too.
         raise invalid_redirect(client_id, redirect_uri, "the request has no redirect_uri parameter")
-    if redirect_uri not in client.redirect_uris:
+    if not client.allows_redirect(redirect_uri):
         raise invalid_redirect(
             client_id,
             redirect_uri,
@@ -194,8 +194,10 @@ def validate(domain: IdentityDomain, target: Target, params: Mapping[str, str]) 
     if types & {"token", "id_token"} and IMPLICIT not in client.grant_types:
         raise unauthorized_client(f"client {client.client_id} is not allowed grant type 'implicit' ({raw_type})")
 
+    resource = params.get("resource")
     scope = params.get("scope") or ""
-    scopes = domain.scopes.resolve(client, scope)
+    scopes = domain.scopes.resolve(client, scope, resource=resource)
+    scope = " ".join(scopes.items)  # fully qualified when `resource` named the resource app (RFC 8707)
     if "id_token" in types and not scopes.has("openid"):
         raise invalid_request(f"The response_type {raw_type} returns an ID token: add openid to the scope.")
     if types & {"token", "id_token"} and scopes.multi:

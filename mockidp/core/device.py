@@ -64,7 +64,7 @@ def start(domain: IdentityDomain, urls: Urls, params: Mapping[str, str], authori
         raise unauthorized_client(
             f"client {client.client_id} is not allowed grant type {DEVICE_CODE!r}; add it to its grant_types"
         )
-    scopes = domain.scopes.resolve(client, params.get("scope"))
+    scopes = domain.scopes.resolve(client, params.get("scope"), resource=params.get("resource"))
     record = DeviceAuthorization(
         device_code=secrets.token_urlsafe(32),
         user_code=_new_user_code(domain),

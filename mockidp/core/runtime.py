@@ -106,6 +106,7 @@ def describe_resource(resource: Resource, source: str) -> dict[str, Any]:
     return {
         "name": resource.name,
         "audience": resource.audience,
+        "resource": resource.resource,
         "secondary_audiences": list(resource.secondary_audiences),
         "scopes": list(resource.scopes),
         "source": source,
