@@ -146,7 +146,10 @@ def check_target(domain: IdentityDomain, params: Mapping[str, str]) -> Target:
     if not client_id:
         raise ErrorPage("invalid_request", "The authorization request has no client_id parameter.")
     redirect_uri = params.get("redirect_uri") or ""
-    client = domain.client(client_id)
+    try:
+        client = domain.client(client_id)
+    except OAuthError as exc:  # a client metadata document that cannot be used: shown, never redirected
+        raise ErrorPage(exc.error, exc.description, exc.status) from None
     if client is None:
         raise invalid_redirect(client_id, redirect_uri, f"no client with client_id {client_id!r} in this domain")
     if not redirect_uri:
@@ -156,7 +159,8 @@ def check_target(domain: IdentityDomain, params: Mapping[str, str]) -> Target:
         raise invalid_redirect(
             client_id,
             redirect_uri,
-            f"{redirect_uri!r} is not exactly one of the client's redirect_uris: {', '.join(client.redirect_uris)}",
+            f"{redirect_uri!r} is not exactly one of the client's redirect_uris: {', '.join(client.redirect_uris)}"
+            + (" (its metadata document's; loopback ones match on any port)" if client.metadata_url else ""),
         )
     types = frozenset((params.get("response_type") or "").split())
     default_mode = "fragment" if types & {"token", "id_token"} else "query"

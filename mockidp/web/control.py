@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockidp.core import faults, forge, journal, runtime
+from mockidp.core import cimd, faults, forge, journal, runtime
 from mockidp.core.domain import IdentityDomain
 from mockidp.core.errors import ControlError, OAuthError
 from mockidp.web.context import domain_of, urls_of
@@ -28,6 +28,7 @@ from mockidp.web.forms import read_body
 from mockidp.web.openapi import openapi_document
 
 PREFIX = "/mockidp/v1"
+JOURNAL_ENDPOINTS = (*faults.ENDPOINTS, cimd.JOURNAL_ENDPOINT, "other")
 MAX_CLOCK_SECONDS = 100 * 366 * 86400
 
 
@@ -214,8 +215,8 @@ async def list_requests(request: Request) -> Response:
             400, f"{', '.join(sorted(unknown))}: unknown query parameter; use endpoint, client_id, limit."
         )
     endpoint = query.get("endpoint")
-    if endpoint is not None and endpoint not in (*faults.ENDPOINTS, "other"):
-        raise ControlError(400, f"endpoint: must be one of {', '.join(faults.ENDPOINTS)}, other; got {endpoint!r}.")
+    if endpoint is not None and endpoint not in JOURNAL_ENDPOINTS:
+        raise ControlError(400, f"endpoint: must be one of {', '.join(JOURNAL_ENDPOINTS)}; got {endpoint!r}.")
     limit = query.get("limit")
     if limit is not None and (not limit.isdigit() or not 1 <= int(limit) <= journal.LIMIT):
         raise ControlError(400, f"limit: must be a whole number from 1 to {journal.LIMIT}, got {limit!r}.")
@@ -317,6 +318,19 @@ async def delete_resource(request: Request) -> Response:
     return Response(status_code=204)
 
 
+# ---------------------------------------------------------------------------------------------- client metadata
+
+
+async def list_client_metadata(request: Request) -> Response:
+    domain = _domain(request)
+    return JSONResponse({"enabled": domain.settings.client_id_metadata_documents, "documents": cimd.listing(domain)})
+
+
+async def forget_client_metadata(request: Request) -> Response:
+    cimd.forget(_domain(request))
+    return Response(status_code=204)
+
+
 # ---------------------------------------------------------------------------------------------- reset, openapi
 
 
@@ -357,6 +371,8 @@ ROUTES = [
     Route("/resources", list_resources, methods=["GET"]),
     Route("/resources/{audience:path}", put_resource, methods=["PUT"]),
     Route("/resources/{audience:path}", delete_resource, methods=["DELETE"]),
+    Route("/client-metadata", list_client_metadata, methods=["GET"]),
+    Route("/client-metadata", forget_client_metadata, methods=["DELETE"]),
     Route("/reset", reset, methods=["POST"]),
 ]
 
