@@ -149,7 +149,7 @@ def check_target(domain: IdentityDomain, params: Mapping[str, str]) -> Target:
     try:
         client = domain.client(client_id)
     except OAuthError as exc:  # a client metadata document that cannot be used: shown, never redirected
-        raise ErrorPage(exc.error, exc.description, exc.status) from None
+        raise ErrorPage(exc.error, exc.description) from None
     if client is None:
         raise invalid_redirect(client_id, redirect_uri, f"no client with client_id {client_id!r} in this domain")
     if not redirect_uri:
