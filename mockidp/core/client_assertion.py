@@ -33,7 +33,8 @@ PURGE_EVERY = 60
 
 
 def accepted_audiences(urls: Urls) -> list[str]:
-    found = [urls.issuer]
+    """What an assertion's aud may name: the issuer (or the one before a change), or an assertion endpoint."""
+    found = list(urls.issuers)
     for path in AUDIENCE_PATHS:
         found.extend(dict.fromkeys((urls.endpoint(path), urls.base + path)))
     return found
