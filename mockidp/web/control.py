@@ -21,9 +21,9 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockidp.core import cimd, faults, forge, journal, runtime
-from mockidp.core.domain import IdentityDomain
+from mockidp.core.domain import IdentityDomain, Urls
 from mockidp.core.errors import ControlError, OAuthError
-from mockidp.web.context import domain_of, urls_of
+from mockidp.web.context import base_url, domain_of
 from mockidp.web.forms import read_body
 from mockidp.web.openapi import openapi_document
 
@@ -70,6 +70,14 @@ async def read_body_or_refuse(request: Request) -> bytes:
 
 def _domain(request: Request) -> IdentityDomain:
     return domain_of(request)
+
+
+def _domain_urls(request: Request) -> Urls:
+    """The domain's URLs as its own endpoints see them: without this mount's /mockidp/v1 in the base (which
+    matters to a minted token's iss when the issuer is "self")."""
+    settings = request.app.state.settings
+    base = base_url(request, settings)
+    return _domain(request).urls(base.removesuffix(PREFIX))
 
 
 # ---------------------------------------------------------------------------------------------- faults
@@ -201,7 +209,7 @@ async def retire_key(request: Request) -> Response:
 
 
 async def mint_token(request: Request) -> Response:
-    return JSONResponse(forge.mint(_domain(request), urls_of(request), await json_body(request)), 201)
+    return JSONResponse(forge.mint(_domain(request), _domain_urls(request), await json_body(request)), 201)
 
 
 # ---------------------------------------------------------------------------------------------- journal
