@@ -116,12 +116,14 @@ class _Form(HTMLParser):
 
 
 class ScriptedSignIn:
-    """The MCP client's redirect and callback handlers: instead of opening a browser, follow the authorization URL,
-    post the sign-in page's form (hidden fields unchanged) as `user`, and read the code off the redirect."""
+    """The MCP client's redirect and callback handlers: instead of opening a browser, follow the authorization URL
+    through every redirect (an OAuth proxy's own pages, then mockidp's), post mockidp's sign-in form (hidden fields
+    unchanged) as `user`, and read the code off the redirect to `redirect_uri`."""
 
-    def __init__(self, user: str, password: str) -> None:
-        self.user, self.password = user, password
+    def __init__(self, user: str, password: str, redirect_uri: str) -> None:
+        self.user, self.password, self.redirect_uri = user, password, redirect_uri
         self.authorization_urls: list[str] = []
+        self.visited: list[str] = []
         self.sign_in_pages: list[str] = []
         self._result: AuthorizationCodeResult | None = None
 
@@ -129,19 +131,27 @@ class ScriptedSignIn:
         self.authorization_urls.append(authorization_url)
         async with httpx2.AsyncClient(follow_redirects=False, timeout=10) as http:
             response = await http.get(authorization_url)
-            while response.status_code in (302, 303) and "/ui/v1/signin" in response.headers["location"]:
-                page = await http.get(urljoin(str(response.url), response.headers["location"]))
-                self.sign_in_pages.append(page.text)
+            for _ in range(12):
+                if response.status_code in (302, 303):
+                    location = urljoin(str(response.url), response.headers["location"])
+                    if location.startswith(self.redirect_uri):
+                        break
+                    self.visited.append(location)
+                    response = await http.get(location)
+                    continue
+                assert response.status_code == 200, (response.status_code, response.text[:500])
                 parser = _Form()
-                parser.feed(page.text)
-                action, fields = next(form for form in parser.forms if "password" in form[1])
+                parser.feed(response.text)
+                action, fields = next((form for form in parser.forms if "password" in form[1]), ("", {}))
+                assert fields, f"a page that is not the sign-in page: {response.url}\n{response.text[:500]}"
+                self.sign_in_pages.append(response.text)
                 data = {**fields, "username": self.user, "password": self.password}
-                response = await http.post(urljoin(str(page.url), action), data=data)
-            assert response.status_code in (302, 303), response.text
-            location = response.headers["location"]
+                response = await http.post(urljoin(str(response.url), action), data=data)
+            else:
+                raise AssertionError(f"no redirect to {self.redirect_uri} after {self.visited}")
         query = dict(parse_qsl(urlsplit(location).query))
         assert "code" in query, f"the authorization response has no code: {location}"
-        self._result = AuthorizationCodeResult(code=query["code"], state=query.get("state"))
+        self._result = AuthorizationCodeResult(code=query["code"], state=query.get("state"), iss=query.get("iss"))
 
     async def callback_handler(self) -> AuthorizationCodeResult:
         assert self._result is not None

@@ -127,19 +127,23 @@ def setup(tmp_path: Path) -> Iterator[Setup]:
             yield Setup(idp, mcp_url, verifier)
 
 
-def provider(mcp_url: str, signer: ScriptedSignIn, storage: MemoryStorage, **extra) -> OAuthClientProvider:
+def signer() -> ScriptedSignIn:
+    return ScriptedSignIn(USER, PASSWORD, f"http://127.0.0.1:{free_port()}/callback")
+
+
+def provider(mcp_url: str, scripted: ScriptedSignIn, storage: MemoryStorage, **extra) -> OAuthClientProvider:
     return OAuthClientProvider(
         server_url=mcp_url,
         client_metadata=OAuthClientMetadata(
             client_name="Ledger Agent (MCP SDK)",
-            redirect_uris=[f"http://127.0.0.1:{free_port()}/callback"],
+            redirect_uris=[scripted.redirect_uri],
             grant_types=["authorization_code", "refresh_token"],
             response_types=["code"],
             token_endpoint_auth_method="none",
         ),
         storage=storage,
-        redirect_handler=signer.redirect_handler,
-        callback_handler=signer.callback_handler,
+        redirect_handler=scripted.redirect_handler,
+        callback_handler=scripted.callback_handler,
         **extra,
     )
 
@@ -157,8 +161,8 @@ async def call_whoami(mcp_url: str, auth: OAuthClientProvider) -> str:
 
 
 async def test_mcp_client_with_a_client_id_metadata_document(setup: Setup):
-    signer, storage = ScriptedSignIn(USER, PASSWORD), MemoryStorage()
-    auth = provider(setup.mcp_url, signer, storage, client_metadata_url=CLIENT_URL)
+    scripted, storage = signer(), MemoryStorage()
+    auth = provider(setup.mcp_url, scripted, storage, client_metadata_url=CLIENT_URL)
 
     assert await call_whoami(setup.mcp_url, auth) == f"{USER} via {CLIENT_URL}"
 
@@ -172,7 +176,7 @@ async def test_mcp_client_with_a_client_id_metadata_document(setup: Setup):
     assert (token.grant_type, token.auth_method, token.status) == ("authorization_code", "none", 200)
     assert token.params["resource"] == setup.mcp_url
     # The name from the document is what the sign-in page showed.
-    assert "Ledger Agent (MCP SDK)" in signer.sign_in_pages[0]
+    assert "Ledger Agent (MCP SDK)" in scripted.sign_in_pages[0]
 
     # The token the server accepted: aud is the MCP server's resource URL, the scope the short one.
     claims = jwt.decode(storage.tokens.access_token, options={"verify_signature": False})
@@ -183,14 +187,14 @@ async def test_mcp_client_with_a_client_id_metadata_document(setup: Setup):
 
 
 async def test_mcp_client_refreshes_with_the_resource(setup: Setup):
-    signer, storage = ScriptedSignIn(USER, PASSWORD), MemoryStorage()
-    auth = provider(setup.mcp_url, signer, storage, client_metadata_url=CLIENT_URL)
+    scripted, storage = signer(), MemoryStorage()
+    auth = provider(setup.mcp_url, scripted, storage, client_metadata_url=CLIENT_URL)
     await call_whoami(setup.mcp_url, auth)
-    assert len(signer.authorization_urls) == 1
+    assert len(scripted.authorization_urls) == 1
 
     auth.context.token_expiry_time = 1.0  # as if the token expired long ago: the SDK refreshes before the call
     assert await call_whoami(setup.mcp_url, auth) == f"{USER} via {CLIENT_URL}"
-    assert len(signer.authorization_urls) == 1  # no second sign-in
+    assert len(scripted.authorization_urls) == 1  # no second sign-in
     refresh = [entry for entry in setup.idp.requests("token") if entry.grant_type == "refresh_token"]
     assert [(entry.status, entry.params["resource"]) for entry in refresh] == [(200, setup.mcp_url)]
 
@@ -217,11 +221,11 @@ async def test_without_cimd_the_sdk_falls_back_to_registration_which_the_domain_
     with MockIdP(write_fixtures(tmp_path, mcp_url, cimd=False)) as idp:
         verifier = MockIdPVerifier(idp.jwks_url, idp.issuer, mcp_url)
         with serve_asgi(ledger_server(idp, mcp_url, verifier).streamable_http_app(), port):
-            signer = ScriptedSignIn(USER, PASSWORD)
-            auth = provider(mcp_url, signer, MemoryStorage(), client_metadata_url=CLIENT_URL)
+            scripted = signer()
+            auth = provider(mcp_url, scripted, MemoryStorage(), client_metadata_url=CLIENT_URL)
             with pytest.raises(BaseException) as caught:
                 await call_whoami(mcp_url, auth)
             assert "Registration failed: 404" in repr(caught.value) or "Registration failed: 405" in repr(
                 caught.value
             ), repr(caught.value)
-            assert signer.authorization_urls == []
+            assert scripted.authorization_urls == []
