@@ -400,3 +400,49 @@ def test_fixture_problems(tmp_path: Path, files: dict[str, str], problem: str):
         (tmp_path / name).write_text(text)
     problems = [str(p) for p in check_fixtures(tmp_path)]
     assert any(problem in p for p in problems), problems
+
+
+def test_confidential_client_credentials_with_inline_jwks(idp: MockIdP, docs: DocumentServer):
+    """The release notes' second case: a confidential metadata-document client, client_credentials with
+    private_key_jwt, keys in the document's jwks, no redirect URIs."""
+    signer = Signer(new_key(), "worker-1")
+    path = f"/trusted/{uuid.uuid4().hex}/worker.json"
+    url = docs.url(path)
+    docs.serve(
+        path,
+        {
+            "client_id": url,
+            "client_name": "Batch worker",
+            "grant_types": ["client_credentials"],
+            "token_endpoint_auth_method": "private_key_jwt",
+            "jwks": {"keys": [signer.jwk()]},
+        },
+    )
+    now = int(time.time())
+    assertion = signer.sign(
+        {"iss": url, "sub": url, "aud": idp.issuer, "iat": now, "exp": now + 60, "jti": uuid.uuid4().hex}
+    )
+    response = requests.post(
+        idp.token_url,
+        data={
+            "grant_type": "client_credentials",
+            "resource": MCP,
+            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            "client_assertion": assertion,
+        },
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    claims = verify(idp, response.json()["access_token"], MCP)
+    assert (claims["sub"], claims["sub_type"], claims["client_name"], claims["scope"]) == (
+        url,
+        "client",
+        "Batch worker",
+        "read",
+    )
+    # A public document client cannot use client_credentials at all.
+    public = trusted(docs, None)
+    refused = requests.post(
+        idp.token_url, data={"grant_type": "client_credentials", "client_id": public, "resource": MCP}, timeout=10
+    )
+    assert_error(refused, 400, "unauthorized_client")

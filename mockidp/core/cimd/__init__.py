@@ -17,7 +17,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from mockidp.core import journal
-from mockidp.core.cimd.document import MAX_BYTES, DocumentRefused, parse_document
+from mockidp.core.cimd.document import MAX_BYTES, PUBLIC_GRANTS, DocumentRefused, parse_document
 from mockidp.core.cimd.fetch import fetch
 from mockidp.core.cimd.urls import looks_like_url, trusted, url_problem
 from mockidp.core.errors import OAuthError
@@ -153,8 +153,8 @@ def build_client(domain: IdentityDomain, url: str, document: dict[str, Any], jwk
     return Client(
         client_id=url,
         name=document.get("client_name") or url,
-        grant_types=tuple(document.get("grant_types", ("authorization_code", "refresh_token"))),
-        redirect_uris=tuple(document["redirect_uris"]),
+        grant_types=tuple(document.get("grant_types", PUBLIC_GRANTS)),
+        redirect_uris=tuple(document.get("redirect_uris", ())),
         allowed_scopes=allowed,
         keys=keys,
         metadata_url=url,

@@ -4,10 +4,12 @@
 - The document is a JSON object whose `client_id` is the URL it was fetched from, by simple string comparison.
 - No shared secrets: `token_endpoint_auth_method` is `none` (a public client: authorization code with PKCE) or
   `private_key_jwt` (with the client's keys in `jwks`, or at `jwks_uri`); `client_secret` must not appear.
-- `redirect_uris` are required (every client here uses the authorization code flow). [choice] A loopback
-  redirect URI (`http://127.0.0.1/…`, `http://[::1]/…`, `http://localhost/…`) matches on any port (RFC 8252 §7.3).
-- `client_name` is what the sign-in page shows. `grant_types` may list `authorization_code` and `refresh_token`
-  (the default is both); `scope`, when given, limits the resource scopes the client may ask for.
+- Public clients: `authorization_code` (with PKCE) and `refresh_token` (the default `grant_types`); confidential
+  (`private_key_jwt`) clients may also use `client_credentials`, as the identity domain's release notes say.
+- `redirect_uris` are required for `authorization_code`. [choice] A loopback redirect URI (`http://127.0.0.1/…`,
+  `http://[::1]/…`, `http://localhost/…`) matches on any port (RFC 8252 §7.3).
+- `client_name` is what the sign-in page shows; `scope`, when given, limits the resource scopes the client may
+  ask for.
 """
 
 from __future__ import annotations
@@ -16,12 +18,13 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
-from mockidp.core.model import AUTHORIZATION_CODE, REFRESH_TOKEN
+from mockidp.core.model import AUTHORIZATION_CODE, CLIENT_CREDENTIALS, REFRESH_TOKEN
 
 MAX_BYTES = 5 * 1024  # the draft's suggested limit
 AUTH_METHODS = ("none", "private_key_jwt")
 SECRET_METHODS = ("client_secret_basic", "client_secret_post", "client_secret_jwt")
-GRANTS = (AUTHORIZATION_CODE, REFRESH_TOKEN)
+PUBLIC_GRANTS = (AUTHORIZATION_CODE, REFRESH_TOKEN)
+CONFIDENTIAL_GRANTS = (AUTHORIZATION_CODE, REFRESH_TOKEN, CLIENT_CREDENTIALS)
 
 
 class DocumentRefused(Exception):
@@ -66,22 +69,25 @@ def check_document(url: str, document: dict[str, Any]) -> None:
             raise DocumentRefused('jwks must be a JWK Set: {"keys": [ ...at least one key... ]}')
         if jwks_uri is not None and not isinstance(jwks_uri, str):
             raise DocumentRefused("jwks_uri must be a URL string")
-    uris = document.get("redirect_uris")
-    if not isinstance(uris, list) or not uris or not all(isinstance(uri, str) and uri for uri in uris):
-        raise DocumentRefused("redirect_uris must be a non-empty list of URLs")
+    grants = document.get("grant_types", list(PUBLIC_GRANTS))
+    if not isinstance(grants, list) or not all(isinstance(grant, str) for grant in grants):
+        raise DocumentRefused("grant_types must be a list of strings")
+    allowed = CONFIDENTIAL_GRANTS if method == "private_key_jwt" else PUBLIC_GRANTS
+    unknown = [grant for grant in grants if grant not in allowed]
+    if unknown:
+        raise DocumentRefused(
+            f"grant_types: {unknown[0]!r} is not available to a metadata-document client with "
+            f"token_endpoint_auth_method {method}; use {', '.join(allowed)}"
+        )
+    uris = document.get("redirect_uris", [] if AUTHORIZATION_CODE not in grants else None)
+    if not isinstance(uris, list) or not all(isinstance(uri, str) and uri for uri in uris):
+        raise DocumentRefused("redirect_uris must be a list of URLs")
+    if not uris and AUTHORIZATION_CODE in grants:
+        raise DocumentRefused("redirect_uris must be a non-empty list of URLs for the authorization_code grant")
     for uri in uris:
         parts = urlsplit(uri)
         if not parts.scheme or "#" in uri or (parts.scheme in ("http", "https") and not parts.netloc):
             raise DocumentRefused(f"redirect_uris: {uri!r} is not an absolute URL without a fragment")
-    grants = document.get("grant_types", list(GRANTS))
-    if not isinstance(grants, list) or not all(isinstance(grant, str) for grant in grants):
-        raise DocumentRefused("grant_types must be a list of strings")
-    unknown = [grant for grant in grants if grant not in GRANTS]
-    if unknown:
-        raise DocumentRefused(
-            f"grant_types: {unknown[0]!r} is not available to a metadata-document client; use authorization_code "
-            "and refresh_token"
-        )
     for name in ("client_name", "scope", "client_uri", "logo_uri"):
         if name in document and not isinstance(document[name], str):
             raise DocumentRefused(f"{name} must be a string")
