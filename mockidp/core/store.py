@@ -27,6 +27,9 @@ Change = Callable[[Record | None], Record | None]
 
 # Namespaces a reset keeps (see `clear`).
 DURABLE = frozenset({"durable"})
+# How long a record of something that expired is kept past that expiry, so a late client is told "expired"
+# (or "already used") rather than "never heard of it" [choice].
+GRACE = 600.0
 
 
 class Store(Protocol):
