@@ -25,8 +25,9 @@ from typing import Any, Protocol
 Record = dict[str, Any]
 Change = Callable[[Record | None], Record | None]
 
-# Namespaces a reset keeps (see `clear`).
-DURABLE = frozenset({"durable"})
+# Namespaces a reset keeps (see `clear`); DURABLE_NS is the one for counters that must never repeat.
+DURABLE_NS = "durable"
+DURABLE = frozenset({DURABLE_NS})
 # How long a record of something that expired is kept past that expiry, so a late client is told "expired"
 # (or "already used") rather than "never heard of it" [choice].
 GRACE = 600.0
