@@ -95,7 +95,10 @@ def main() -> None:
             if after_first is None:
                 after_first = swept
                 per_flow = (live - start) * 1024 * 1024 / args.batch
-                print(f"batch 1: {live:.1f} MiB live, {swept:.1f} MiB after the clock moved; ~{per_flow:.0f} B a live flow")
+                print(
+                    f"batch 1: {live:.1f} MiB live, {swept:.1f} MiB after the clock moved; "
+                    f"~{per_flow:.0f} B a live flow"
+                )
             else:
                 print(
                     f"batch {number}: {live:.1f} MiB live, {swept:.1f} MiB after the clock moved "
