@@ -56,6 +56,7 @@ class DomainSettings:
     signing_key: str = "signing-key.pem"
     region: str = "us-ashburn-1"
     domain_name: str = "Default"
+    refresh_token_rotation: bool = False  # each refresh token single use; reuse revokes its family
     previous_issuer: str = ""  # the issuer before a change: its tokens stay valid where they are presented back
     client_id_metadata_documents: bool = False  # a client_id that is a trusted URL names a metadata document
     trusted_metadata_locations: tuple[str, ...] = ()  # URL prefixes such client_ids must start with
@@ -88,6 +89,7 @@ class Client:
     jwks: str | None = None  # JWKS file, the alternative to public_key when key ids matter
     cors_origins: tuple[str, ...] = ()  # browser origins that may call the token endpoints as this client
     claims: dict[str, Any] = field(default_factory=dict)
+    refresh_token_rotation: bool | None = None  # None: the domain's setting
     keys: tuple[VerificationKey, ...] = field(default=(), compare=False, repr=False)  # read from the two files
 
     metadata_url: str | None = None  # set for a client described by a Client ID Metadata Document (its client_id)
