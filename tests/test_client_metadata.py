@@ -144,6 +144,7 @@ def test_fixture_document_needs_no_network(idp: MockIdP):
     body = requests.get(idp.control_url + "/client-metadata", timeout=10).json()
     assert body["enabled"] is True
     assert {"url": FIXTURE_URL, "source": "fixtures", "file": "cimd/mcp-client.json"} in body["documents"]
+    assert body["documents"] == idp.client_metadata()
 
 
 def test_fetched_document_is_cached_journaled_and_listed(idp: MockIdP, docs: DocumentServer):
