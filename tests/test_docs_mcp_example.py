@@ -96,3 +96,20 @@ def test_the_pytest_example_runs(tmp_path: Path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed" in result.stdout
+
+
+def test_the_doc_shows_the_example_files_exactly():
+    """docs/mcp.md inlines the example's files; each block must be the file as it is, so pasting works."""
+    import re
+
+    doc = (EXAMPLE.parent.parent / "mcp.md").read_text()
+    blocks = re.findall(r"<!-- file: docs/examples/mcp/(\S+) -->\n```\w+\n(.*?)```\n", doc, flags=re.S)
+    assert {name for name, _ in blocks} == {
+        "fixtures/domain.toml",
+        "fixtures/cimd/agent.json",
+        "server.py",
+        "client.py",
+        "test_ledger.py",
+    }
+    for name, text in blocks:
+        assert text == (EXAMPLE / name).read_text(), f"docs/mcp.md's copy of {name} differs from the file"
