@@ -447,3 +447,13 @@ def test_confidential_client_credentials_with_inline_jwks(idp: MockIdP, docs: Do
         idp.token_url, data={"grant_type": "client_credentials", "client_id": public, "resource": MCP}, timeout=10
     )
     assert_error(refused, 400, "unauthorized_client")
+
+
+def test_control_plane_mint_for_a_refused_document_says_why(idp: MockIdP, docs: DocumentServer):
+    response = requests.post(
+        idp.control_url + "/tokens", json={"client_id": docs.url("/untrusted/client.json")}, timeout=10
+    )
+    assert response.status_code == 400, response.text
+    assert "is not under any of the domain's trusted_metadata_locations" in response.json()["error_description"]
+    minted = idp.mint_token(FIXTURE_URL, user="dana@example.com", scope="openid")
+    assert verify(idp, minted, None)["client_name"] == "Offline MCP Client"

@@ -83,14 +83,16 @@ class IdentityDomain:
         key = load_or_create(Path(directory) / fixtures.domain.signing_key)
         return cls(fixtures, key, store)
 
-    def client(self, client_id: str) -> Client | None:
+    def client(self, client_id: str, *, documents: bool = True) -> Client | None:
         """A client by id: the fixtures', unless the control plane added, replaced or removed it; with client ID
-        metadata documents on, a URL client_id is the client its document describes (`cimd`)."""
+        metadata documents on (and `documents`), a URL client_id is the client its document describes (`cimd`),
+        or `cimd.ClientMetadataRefused` (an OAuthError) saying why it cannot be."""
         record = self.store.get(runtime.CLIENTS, client_id)
         if record is None:
             found = self.fixtures.clients.get(client_id)
-            if found is None and self.settings.client_id_metadata_documents and cimd.looks_like_url(client_id):
-                return cimd.client(self, client_id)  # a Client ID Metadata Document, or ClientMetadataRefused
+            if found is None and documents and cimd.looks_like_url(client_id):
+                if self.settings.client_id_metadata_documents:  # a metadata document, or ClientMetadataRefused
+                    return cimd.client(self, client_id)
             return found
         return self._build(record, lambda values: with_keys(build_client(values), self.fixtures.directory))
 

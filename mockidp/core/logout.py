@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from mockidp.core import runtime, sessions
 from mockidp.core.authorize import add_query
-from mockidp.core.errors import ErrorPage
+from mockidp.core.errors import ErrorPage, OAuthError
 from mockidp.core.tokens import TokenRejected, verify_token
 
 if TYPE_CHECKING:
@@ -52,7 +52,10 @@ def _check_registered(domain: IdentityDomain, uri: str, client_id: str | None, h
         raise ErrorPage("invalid_request", f"The client_id {client_id} is not the client of the id_token_hint.")
     client_id = client_id or hinted
     if client_id is not None:
-        client = domain.client(client_id)
+        try:
+            client = domain.client(client_id)
+        except OAuthError as exc:
+            raise ErrorPage(exc.error, exc.description) from None
         if client is None or uri not in client.post_logout_redirect_uris:
             raise ErrorPage(
                 "invalid_request",

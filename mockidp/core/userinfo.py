@@ -25,7 +25,10 @@ def userinfo(
         claims = verify_token(domain, access_token, urls=urls)
     except TokenRejected as exc:
         raise invalid_token(str(exc)) from None
-    client = domain.client(str(claims.get("client_id")))
+    try:
+        client = domain.client(str(claims.get("client_id")))
+    except OAuthError:  # a metadata-document client whose document is gone now: the token still says who
+        client = None
     if on_client is not None and client is not None:
         on_client(client, "access_token")
     if claims.get("sub_type") != "user":

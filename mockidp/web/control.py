@@ -287,7 +287,7 @@ async def list_clients(request: Request) -> Response:
 async def get_client(request: Request) -> Response:
     domain = _domain(request)
     client_id = request.path_params["client_id"]
-    client = domain.client(client_id)
+    client = domain.client(client_id, documents=False)
     if client is None:
         raise ControlError(404, f"There is no client {client_id!r} in this identity domain.")
     return JSONResponse(runtime.describe_client(client, runtime.source_of(domain, runtime.CLIENTS, client_id)))
