@@ -176,6 +176,12 @@ def test_refresh_with_resource_narrows_to_it(idp: MockIdP):
     short = token(idp, grant_type="refresh_token", refresh_token=refresh_token, resource=ORDERS)
     assert access_claims(idp, short, audience=ORDERS)["scope"] == "read offline_access"
 
+    # openid alone with the resource: the grant's scopes of that resource, not every scope the client is allowed
+    oidc_only = token(
+        idp, grant_type="refresh_token", refresh_token=refresh_token, resource=LEDGER, scope="offline_access"
+    )
+    assert access_claims(idp, oidc_only, audience=LEDGER)["scope"] == "read offline_access"
+
     wider = token(idp, grant_type="refresh_token", refresh_token=refresh_token, resource=LEDGER, scope="ledger.write")
     assert_error(wider, 400, "invalid_scope")
     elsewhere = token(idp, grant_type="refresh_token", refresh_token=refresh_token, resource=REPORTS)

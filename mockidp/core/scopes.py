@@ -208,8 +208,11 @@ class ScopeCatalog:
             resources.append(ResourceScopes(self.idm_audiences, ()))
         return GrantedScopes(tuple(granted_items), tuple(_unique(oidc)), tuple(resources), expiry, multi)
 
-    def _for_target(self, client: Client, target: Resource, requested: str | None) -> str:
-        """The request's scope with `target`'s scopes fully qualified; refuses scopes of anything else."""
+    def _for_target(
+        self, client: Client, target: Resource, requested: str | None, default: Iterable[str] | None = None
+    ) -> str:
+        """The request's scope with `target`'s scopes fully qualified; refuses scopes of anything else. When it
+        names none of them, `default` (else every scope of `target` the client is allowed) is added."""
         items: list[str] = []
         own = False
         for item in _unique((requested or "").split()):
@@ -233,7 +236,8 @@ class ScopeCatalog:
             items.append(item)
             own = True
         if not own:  # [choice] every scope of the resource the client is allowed
-            items += [target.audience + v for v in target.scopes if target.audience + v in client.allowed_scopes]
+            allowed = [target.audience + v for v in target.scopes if target.audience + v in client.allowed_scopes]
+            items += allowed if default is None else default
         return " ".join(items)
 
     def narrow(
@@ -256,7 +260,7 @@ class ScopeCatalog:
                 )
             granted = self.resolve(client, " ".join(kept), user)
             if requested:
-                requested = self._for_target(client, target, requested)
+                requested = self._for_target(client, target, requested, [i for i in kept if self.lookup(i)])
         if not requested:
             return self.resolve(client, " ".join(granted.items), user)
         extra = [item for item in _unique(requested.split()) if item not in granted.items]
