@@ -42,7 +42,7 @@ scopes = ["view"]
 [[clients]]
 client_id = "agent"
 client_secret = "agent-secret"
-grant_types = ["client_credentials", "password", "refresh_token", "authorization_code"]
+grant_types = ["client_credentials", "password", "refresh_token", "authorization_code", "device_code"]
 redirect_uris = ["{CALLBACK}"]
 allowed_scopes = ["{ORDERS}read", "{LEDGER}read", "{LEDGER}ledger.write", "{REPORTS_AUD}view"]
 
@@ -273,6 +273,19 @@ def test_code_redeemed_for_a_resource_it_was_not_granted(idp: MockIdP):
         idp, grant_type="authorization_code", code=code, redirect_uri=CALLBACK, code_verifier=verifier, resource=ORDERS
     )
     assert_error(answer, 400, "invalid_target")
+
+
+def test_device_authorization_with_resource(idp: MockIdP):
+    def device(**data: str) -> requests.Response:
+        return requests.post(idp.url + "/oauth2/v1/device", data=data, auth=AGENT, timeout=10)
+
+    started = device(response_type="device_code", scope="read", resource=LEDGER)
+    assert started.status_code == 200, started.text
+    assert {"device_code", "user_code", "verification_uri"} <= set(started.json())
+    assert_error(
+        device(response_type="device_code", scope="read", resource="https://x.example.com/"), 400, "invalid_target"
+    )
+    assert_error(device(response_type="device_code", scope="read"), 400, "invalid_scope")  # short needs the resource
 
 
 @pytest.mark.parametrize(
