@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from mockidp.core import journal
 from mockidp.core.cimd.document import MAX_BYTES, PUBLIC_GRANTS, DocumentRefused, parse_document
-from mockidp.core.cimd.fetch import fetch
+from mockidp.core.cimd.fetch import fetch as fetch_document
 from mockidp.core.cimd.urls import looks_like_url, trusted, url_problem
 from mockidp.core.errors import OAuthError
 from mockidp.core.model import Client
@@ -82,7 +82,7 @@ def _fetch(domain: IdentityDomain, url: str) -> dict[str, Any]:
     now = domain.clock.now()
     status: int | None = None
     try:
-        fetched = fetch(url, max_bytes=MAX_BYTES)
+        fetched = fetch_document(url, max_bytes=MAX_BYTES)
         status = fetched.status
         document = parse_document(url, fetched.body)
         jwks = None
@@ -91,7 +91,7 @@ def _fetch(domain: IdentityDomain, url: str) -> dict[str, Any]:
             problem = url_problem(jwks_url)
             if problem is not None:
                 raise DocumentRefused(f"its jwks_uri {problem}")
-            jwks = _json(fetch(jwks_url, max_bytes=64 * 1024).body, "the JWK Set at its jwks_uri")
+            jwks = _json(fetch_document(jwks_url, max_bytes=64 * 1024).body, "the JWK Set at its jwks_uri")
     except DocumentRefused as exc:
         _journal(domain, url, now, status, str(exc))
         raise ClientMetadataRefused(url, str(exc)) from None
