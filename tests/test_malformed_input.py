@@ -94,18 +94,18 @@ def test_8_bit_basic_credentials_at_userinfo_are_refused_and_journaled_without_a
 
 
 @pytest.mark.parametrize("header", ["Host", "X-Forwarded-Host"])
-@pytest.mark.parametrize("port", ["65536", "99999", "0x50"])
+@pytest.mark.parametrize("port", ["65536", "99999", "0x50", "\u0663\u0663"])
 def test_a_host_port_out_of_range_falls_back_to_the_listening_address(
     idp: MockIdP, caplog: pytest.LogCaptureFixture, header: str, port: str
 ) -> None:
-    response = requests.get(idp.discovery_url, headers={header: f"idp.example:{port}"}, timeout=10)
+    response = requests.get(idp.discovery_url, headers={header: f"idp.example:{port}".encode()}, timeout=10)
     assert response.status_code == 200, response.text
     assert response.json()["token_endpoint"] == f"{idp.url}/oauth2/v1/token"
     token = requests.post(
         idp.token_url,
         data={"grant_type": "client_credentials", "scope": "https://orders.example.com/read"},
         auth=SEED_AUTH,
-        headers={header: f"idp.example:{port}"},
+        headers={header: f"idp.example:{port}".encode()},
         timeout=10,
     )
     assert token.status_code == 200, token.text

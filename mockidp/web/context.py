@@ -23,7 +23,7 @@ CLIENT_KEY = "mockidp.client_id"  # the client a request authenticated as (or wh
 AUTH_METHOD_KEY = "mockidp.auth_method"
 UNKNOWN_TENANT_KEY = "mockidp.unknown_tenant"  # a /tenants/<name> prefix that names no domain (for the 404)
 TENANTS_PREFIX = "/tenants/"
-_HOST = re.compile(r"^(?:[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?$")
+_HOST = re.compile(r"^(?:[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\])(?::([0-9]{1,5}))?$")  # ASCII digits only
 
 
 def usable_host(host: str) -> bool:
