@@ -27,7 +27,7 @@ from mockidp.core.domain import IdentityDomain
 from mockidp.paths import default_fixtures
 from mockidp.web.app import create_app
 from mockidp.web.context import ServerSettings
-from tests.conftest import PUBLIC_CLIENT_ID, SEED_CLIENT_ID, SEED_CLIENT_SECRET, SEED_USER
+from tests.conftest import PUBLIC_CLIENT_ID, SEED_CLIENT_ID, SEED_CLIENT_SECRET, SEED_USER, TENANT
 from tests.helpers import LogRecorder
 from tests.raw_http import Answer, http_request, serving
 from tests.raw_http import send as send_bytes
@@ -64,6 +64,8 @@ GET_PATHS = [
     "/ui/v1/device",
     "/oauth2/v1/nothing-here",
     "/tenants/idcs-nobody/oauth2/v1/token",
+    f"/tenants/{TENANT}/oauth2/v1/userinfo",
+    f"/tenants/{TENANT}/mockidp/v1/requests",
 ]
 PAGES = ("/oauth2/v1/authorize", "/oauth2/v1/userlogout", "/ui/v1/")  # may answer an HTML error page
 PARAMS = [
@@ -128,6 +130,9 @@ VALUES = [
     "openid urn:opc:resource:expiry=²",
     "urn:opc:resource:expiry=" + "9" * 5000,
     "http://localhost:8001",
+    "https://orders.example.com/",
+    "https://mcp-client.example.com/oauth/client.json",
+    "http://127.0.0.1:1/client.json",
     "code",
     "code id_token token",
     "form_post",
@@ -224,6 +229,8 @@ def _what(body: bytes) -> str:
 
 def check(fuzzed: Fuzzed, path: str, answer: Answer, sent: bytes, *, shape_of_body: bool = True) -> None:
     """No 5xx, no traceback, and errors in the shape of the part of the domain asked."""
+    if path.startswith("/tenants/"):  # /tenants/<tenant>/… is that domain's …
+        path = "/" + path.split("/", 3)[3]
     where = f"request {sent[:300]!r}\nanswer {answer.raw[:600]!r}"
     assert answer.status is not None, f"no complete answer\n{where}"
     assert answer.status < 500, where
@@ -284,10 +291,11 @@ PARAMS_FOR = {
         "device_code",
         "client_id",
         "client_secret",
+        "resource",
     ],
     "/oauth2/v1/introspect": ["token", "token_type_hint", "client_id", "client_secret"],
     "/oauth2/v1/revoke": ["token", "token_type_hint", "client_id", "client_secret"],
-    "/oauth2/v1/device": ["response_type", "scope", "client_id"],
+    "/oauth2/v1/device": ["response_type", "scope", "client_id", "resource"],
     "/oauth2/v1/authorize": [
         "client_id",
         "response_type",
