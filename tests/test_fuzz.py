@@ -264,7 +264,10 @@ def check(fuzzed: Fuzzed, path: str, answer: Answer, sent: bytes, *, shape_of_bo
 # ---------------------------------------------------------------------------------------------- strategies
 
 latin1 = st.binary(max_size=40).map(lambda b: b.decode("latin-1"))
-texts = st.one_of(st.sampled_from(VALUES), st.text(max_size=60), latin1)
+huge = st.sampled_from(
+    ["x" * 70_000, "é" * 30_000, "%FF" * 20_000, "a.b." * 15_000]
+)  # past the 64 KiB body limit, or near it
+texts = st.one_of(st.sampled_from(VALUES), st.text(max_size=60), latin1, huge)
 names = st.one_of(st.sampled_from(PARAMS), st.text(max_size=12))
 many_params = st.integers(95, 140).map(lambda n: [(f"p{i}", "1") for i in range(n)])
 param_lists = st.one_of(st.lists(st.tuples(names, texts), max_size=10), many_params)
