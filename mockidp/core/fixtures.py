@@ -196,6 +196,7 @@ CLIENT_FIELDS = {
     "jwks": Field(STR, None, _nonempty),
     "cors_origins": Field(STRS, [], item_check=_origin),
     "claims": Field(TABLE, {}, _claims),
+    "active": Field(BOOL, True),
 }
 USER_FIELDS = {
     "user_name": Field(STR, check=_token),
@@ -342,6 +343,7 @@ def build_client(values: dict[str, Any]) -> Client:
         jwks=values["jwks"],
         cors_origins=tuple(values["cors_origins"]),
         claims=dict(values["claims"]),
+        active=values.get("active", True),
     )
 
 

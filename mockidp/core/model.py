@@ -70,6 +70,7 @@ class Client:
     jwks: str | None = None  # JWKS file, the alternative to public_key when key ids matter
     cors_origins: tuple[str, ...] = ()  # browser origins that may call the token endpoints as this client
     claims: dict[str, Any] = field(default_factory=dict)
+    active: bool = True  # an App deactivated through the admin API (`active: false`) cannot authenticate
     keys: tuple[VerificationKey, ...] = field(default=(), compare=False, repr=False)  # read from the two files
 
     @property
