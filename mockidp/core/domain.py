@@ -72,7 +72,9 @@ class IdentityDomain:
         # Caches of what run-time records build into, keyed by the record's revision (records never change).
         self._built: dict[str, Client | User] = {}
         self._catalogs: dict[str, ScopeCatalog] = {}
-        self._derived: dict[str, tuple[str, Any]] = {}  # see `derived`
+        # What features derive from state and fixtures (e.g. SCIM resources by record revision): keys must name
+        # what they were built from, so a stale entry is never read; users of it bound its size; reset empties it.
+        self.cache: dict[Any, Any] = {}
 
     @classmethod
     def load(cls, directory: str | Path, store: Store | None = None) -> IdentityDomain:
@@ -118,9 +120,10 @@ class IdentityDomain:
     def derived(self, name: str, revision: str, build: Callable[[], T]) -> T:
         """What `build` makes of run-time records, kept while their revision stands (a changed record changes
         the revision): so a token request does not rebuild grants or trusts from the store each time."""
-        hit = self._derived.get(name)
+        key = ("derived", name)
+        hit = self.cache.get(key)
         if hit is None or hit[0] != revision:
-            hit = self._derived[name] = (revision, build())
+            hit = self.cache[key] = (revision, build())
         return hit[1]
 
     @property
@@ -141,7 +144,7 @@ class IdentityDomain:
         self.store.clear()
         self._built.clear()
         self._catalogs.clear()
-        self._derived.clear()
+        self.cache.clear()
 
     def _build(self, record: dict, build):  # noqa: ANN001, ANN202 - build_client or build_user
         values = runtime.record_values(record)

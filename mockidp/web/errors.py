@@ -52,7 +52,9 @@ def scim_error(request: Request, exc: Exception) -> Response:
         "status": str(exc.status),
         SCIM_SCHEMAS[1]: {"messageId": exc.message_id},
     }
-    return JSONResponse(body, exc.status, media_type="application/scim+json")
+    if exc.scim_type:
+        body["scimType"] = exc.scim_type
+    return JSONResponse(body, exc.status, media_type="application/scim+json", headers=exc.headers)
 
 
 CONTROL_ERRORS = {400: "invalid_request", 401: "unauthorized", 404: "not_found", 409: "conflict", 413: "too_large"}

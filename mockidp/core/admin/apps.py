@@ -394,7 +394,9 @@ def create_app(domain: IdentityDomain, body: dict[str, Any], caller: Caller | No
     wanted = _read(body, None)
     name = body.get("name")
     if name is not None and (not isinstance(name, str) or not _NAME.fullmatch(name)):
-        raise errors.invalid_value(f"name {name!r} must be letters, digits, '.', '_' or '-' (it becomes the client_id).")
+        raise errors.invalid_value(
+            f"name {name!r} must be letters, digits, '.', '_' or '-' (it becomes the client_id)."
+        )
     client_id = name or uuid.uuid4().hex
     if wanted.client is not None and domain.client(client_id) is not None:
         raise errors.uniqueness(f"An App named {client_id!r} exists already; choose another name or leave it out.")
@@ -603,7 +605,9 @@ def _strings(body: dict[str, Any], key: str, default: list[str] | None) -> list[
 def _allowed_scopes(raw: Any) -> list[str]:
     if raw is None:
         return []
-    if not isinstance(raw, list) or not all(isinstance(item, dict) and isinstance(item.get("fqs"), str) for item in raw):
+    if not isinstance(raw, list) or not all(
+        isinstance(item, dict) and isinstance(item.get("fqs"), str) for item in raw
+    ):
         raise errors.invalid_value(
             'allowedScopes must be a list of {"fqs": "<fully qualified scope>"}, e.g. '
             '[{"fqs": "https://orders.example.com/read"}].'

@@ -43,7 +43,9 @@ MAX_CLAIMS = 200  # [choice] bounded state
 EXPRESSION_PREFIX = "$user."
 # [choice] Custom claims are domain settings: Security Administrators and Identity Domain Administrators.
 READ = WRITE = frozenset({"urn:opc:idm:t.security", "urn:opc:idm:t.settings"})
-ACCEPTED = frozenset({"schemas", "id", "meta", "name", "value", "expression", "mode", "tokenType", "allScopes", "scopes"})
+ACCEPTED = frozenset(
+    {"schemas", "id", "meta", "name", "value", "expression", "mode", "tokenType", "allScopes", "scopes"}
+)
 
 
 def _indexed(values: Callable[[User], list[dict[str, Any]]], key: str) -> Callable[[User, int], Any]:
@@ -129,9 +131,7 @@ def supported(expression: str) -> bool:
         return False
     path = expression[len(EXPRESSION_PREFIX) :]
     match = _INDEXED.fullmatch(path)
-    return path in EXPRESSION_PATHS or (
-        match is not None and f"{match['attr']}.N.{match['sub']}" in INDEXED_PATHS
-    )
+    return path in EXPRESSION_PATHS or (match is not None and f"{match['attr']}.N.{match['sub']}" in INDEXED_PATHS)
 
 
 # ---------------------------------------------------------------------------------------------- the claims builder
@@ -202,9 +202,7 @@ def create_custom_claim(domain: IdentityDomain, body: Any, caller: Caller | None
     return to_scim(ident, record)
 
 
-def replace_custom_claim(
-    domain: IdentityDomain, ident: str, body: Any, caller: Caller | None = None
-) -> dict[str, Any]:
+def replace_custom_claim(domain: IdentityDomain, ident: str, body: Any, caller: Caller | None = None) -> dict[str, Any]:
     current = _existing(domain, ident)
     values = _read(domain, body, ident)
     record = {**values, "created": current["created"], "modified": domain.clock.now(), "version": uuid.uuid4().hex}
@@ -234,7 +232,9 @@ def _read(domain: IdentityDomain, body: Any, ident: str | None) -> dict[str, Any
     unknown = sorted(set(body) - ACCEPTED)
     if unknown:
         raise errors.invalid_syntax(f"{unknown[0]!r} is not an attribute of CustomClaim.")
-    missing = [key for key in ("name", "value", "expression", "mode", "tokenType", "allScopes") if body.get(key) is None]
+    missing = [
+        key for key in ("name", "value", "expression", "mode", "tokenType", "allScopes") if body.get(key) is None
+    ]
     if missing:
         raise errors.missing_required(missing)
     name = _required(body, "name", str, "the claim's name in the token")

@@ -55,9 +55,22 @@ def user_id(user: User) -> str:
     return getattr(user, "id", None) or user.guid
 
 
-def group_id(domain: IdentityDomain, name: str) -> str:
-    """A group's SCIM id (= the id of the `groups` objects in ID tokens and userinfo)."""
-    return ids.stable_guid("group", domain.tenant, name)
+def group_ids(domain: IdentityDomain, user: User) -> list[str]:
+    """The SCIM ids of the groups a user is a member of (`groups.of_user`, the one source of membership)."""
+    from mockidp.core.admin import groups
+
+    return [ident or ids.stable_guid("group", domain.tenant, name) for ident, name in groups.of_user(domain, user)]
+
+
+def known_groups(domain: IdentityDomain) -> dict[str, str]:
+    """Group id -> display name, for every group a grant may name."""
+    found = {group.guid(domain.tenant): group.display_name for group in getattr(domain.fixtures, "groups", ())}
+    for user in runtime.users(domain).values():
+        from mockidp.core.admin import groups
+
+        for ident, name in groups.of_user(domain, user):
+            found.setdefault(ident or ids.stable_guid("group", domain.tenant, name), name)
+    return found
 
 
 def grant_id(grantee_type: str, grantee: str, app_id: str, role: str | None) -> str:
@@ -76,7 +89,7 @@ def with_grants(domain: IdentityDomain, entity: T) -> T:
     if isinstance(entity, Client):
         keys = [entity.guid]
     elif isinstance(entity, User):
-        keys = [user_id(entity), *(group_id(domain, name) for name in entity.groups)]
+        keys = [user_id(entity), *group_ids(domain, entity)]
     else:
         return entity
     removed = overlay.removed.get(keys[0], frozenset())
@@ -243,7 +256,7 @@ def delete_for_grantee(domain: IdentityDomain, grantee: str) -> None:
 
 def apps_granted(domain: IdentityDomain, user: User) -> list[str]:
     """The ids of the apps granted (without a role) to a user or to one of the user's groups."""
-    keys = {user_id(user), *(group_id(domain, name) for name in user.groups)}
+    keys = {user_id(user), *group_ids(domain, user)}
     return [
         record["app"]
         for record in records(domain).values()
@@ -268,7 +281,7 @@ def _grantee(domain: IdentityDomain, raw: Any) -> tuple[str, str, str]:
             raise _invalid(f"grantee.value {value!r} is not the id of a user of this identity domain.")
         return kind, value, user.display_name or user.user_name
     if kind == GROUP:
-        names = {group_id(domain, name): name for user in runtime.users(domain).values() for name in user.groups}
+        names = known_groups(domain)
         if value not in names:
             raise _invalid(f"grantee.value {value!r} is not the id of a group of this identity domain.")
         return kind, value, names[value]
@@ -332,9 +345,7 @@ SCHEMA_DEFINITION = Schema(
     "Grant",
     "Schema for Grant resource.",
     (
-        Attribute(
-            "grantMechanism", required=True, mutability=IMMUTABLE, canonical_values=tuple(MECHANISMS.values())
-        ),
+        Attribute("grantMechanism", required=True, mutability=IMMUTABLE, canonical_values=tuple(MECHANISMS.values())),
         _reference(
             "grantee",
             Attribute("value", required=True, case_exact=True),
@@ -342,7 +353,9 @@ SCHEMA_DEFINITION = Schema(
             Attribute("display", mutability=READ_ONLY),
             required=True,
         ),
-        _reference("app", Attribute("value", required=True, case_exact=True), Attribute("display", mutability=READ_ONLY)),
+        _reference(
+            "app", Attribute("value", required=True, case_exact=True), Attribute("display", mutability=READ_ONLY)
+        ),
         _reference(
             "entitlement",
             Attribute("attributeName", required=True, canonical_values=(APP_ROLES_ATTRIBUTE,)),

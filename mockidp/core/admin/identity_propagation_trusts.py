@@ -52,7 +52,7 @@ def fixture_id(trust: Trust) -> str:
     return ids.stable_guid("trust", trust.issuer)
 
 
-# ---------------------------------------------------------------------------------------------- the token endpoint's view
+# ---------------------------------------------------------------------------------------- the token endpoint's view
 
 
 def by_issuer(domain: IdentityDomain) -> dict[str, Trust]:
@@ -269,8 +269,9 @@ def _read(domain: IdentityDomain, body: Any, ident: str | None) -> dict[str, Any
     is_self = _issuer_key(domain, issuer) == "self"
     if certificate is not None:
         if is_self:
-            raise _invalid("A trust of this domain's own issuer is checked with the domain's keys: leave out "
-                           "publicCertificate.")
+            raise _invalid(
+                "A trust of this domain's own issuer is checked with the domain's keys: leave out publicCertificate."
+            )
         if len(certificate) > MAX_CERTIFICATE:
             raise _invalid(f"publicCertificate is longer than {MAX_CERTIFICATE} characters.")
         if "-----BEGIN" not in certificate:
@@ -317,7 +318,7 @@ def _read(domain: IdentityDomain, body: Any, ident: str | None) -> dict[str, Any
 def _service_users(domain: IdentityDomain, raw: Any, impersonate: bool) -> dict[str, Any]:
     if raw in (None, []):
         if impersonate:
-            raise _invalid("allowImpersonation needs impersonationServiceUsers: [{\"rule\": …, \"value\": <user id>}].")
+            raise _invalid('allowImpersonation needs impersonationServiceUsers: [{"rule": …, "value": <user id>}].')
         return {}
     if not impersonate:
         raise _invalid("impersonationServiceUsers are used only with allowImpersonation true.")
@@ -442,5 +443,3 @@ IDENTITY_PROPAGATION_TRUST_TYPE = ResourceType(
     write_scopes=WRITE,
     description="IdentityPropagationTrust",
 )
-
-
