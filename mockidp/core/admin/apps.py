@@ -402,7 +402,7 @@ def create_app(domain: IdentityDomain, body: dict[str, Any], caller: Caller | No
         raise errors.uniqueness(f"An App named {client_id!r} exists already; choose another name or leave it out.")
     secret = f"idcscs-{uuid.uuid4()}" if wanted.client is not None and wanted.client_type == "confidential" else None
     ident = ids.stable_guid("client", client_id) if wanted.client is not None else uuid.uuid4().hex
-    _apply(domain, None, wanted, client_id, {"client_secret": secret})
+    _apply(domain, None, wanted, client_id, {} if secret is None else {"client_secret": secret})
     domain.store.put(NS, ident, _record(domain, ident, wanted, client_id, None))
     answer = to_scim(domain, _existing(domain, ident))
     if secret is not None:
@@ -652,11 +652,12 @@ def _kept_client_values(client: Client | None) -> dict[str, Any]:
     if client is None:
         return {}
     kept: dict[str, Any] = {
-        "client_secret": client.client_secret,
         "app_roles": list(client.app_roles),
         "cors_origins": list(client.cors_origins),
         "claims": dict(client.claims),
     }
+    if client.client_secret is not None:
+        kept["client_secret"] = client.client_secret
     if client.public_key is not None:
         kept["public_key"] = client.public_key
     if client.jwks is not None:
@@ -706,9 +707,9 @@ def _from_control(exc: ControlError) -> errors.ScimError:
     detail = detail.removeprefix("body: ")
     for key, attribute in ATTRIBUTE_NAMES.items():
         detail = detail.replace(key, attribute)
-    if exc.status == 409:
-        return errors.uniqueness(" ".join([exc.message, *exc.problems]))
-    return errors.invalid_value(detail[0].upper() + detail[1:] + ("" if detail.endswith(".") else "."))
+    if exc.status == 409:  # [choice messageId] another entry still needs it (a client allowed its scopes)
+        return errors.ScimError(409, " ".join([exc.message, *exc.problems]), "error.common.common.resourceInUse")
+    return errors.invalid_value(detail + ("" if detail.endswith(".") else "."))
 
 
 APP_TYPE = ResourceType(
