@@ -322,7 +322,8 @@ MISSING = "error.common.validation.missingReqAttributes"
         (
             new_app(allowedScopes=[{"fqs": "https://nowhere.example.com/read"}]),
             INVALID_VALUE,
-            "allowedScopes[0]: 'https://nowhere.example.com/read' is not a scope of any resource; a fully qualified scope is the resource's audience followed by the scope value, e.g. "
+            "allowedScopes[0]: 'https://nowhere.example.com/read' is not a scope of any resource; a fully "
+            "qualified scope is the resource's audience followed by the scope value, e.g. "
             '"https://orders.example.com/read".',
         ),
         (
