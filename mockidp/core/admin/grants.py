@@ -132,7 +132,7 @@ def _fixture_grants(domain: IdentityDomain) -> dict[str, dict[str, Any]]:
             found[record["id"]] = record
     for user in runtime.users(domain).values():
         for role in user.app_roles:
-            record = _record(domain, USER, user_id(user), user.display_name or user.user_name, role, None)
+            record = _record(domain, USER, user_id(user), user.display_name or user.name or user.user_name, role, None)
             found[record["id"]] = record
     return found
 
@@ -279,7 +279,7 @@ def _grantee(domain: IdentityDomain, raw: Any) -> tuple[str, str, str]:
         user = next((u for u in runtime.users(domain).values() if user_id(u) == value), None)
         if user is None:
             raise _invalid(f"grantee.value {value!r} is not the id of a user of this identity domain.")
-        return kind, value, user.display_name or user.user_name
+        return kind, value, user.display_name or user.name or user.user_name
     if kind == GROUP:
         names = known_groups(domain)
         if value not in names:
