@@ -48,24 +48,26 @@ ACCEPTED = frozenset(
 )
 
 
-def _indexed(values: Callable[[User], list[dict[str, Any]]], key: str) -> Callable[[User, int], Any]:
-    def read(user: User, index: int) -> Any:
-        items = values(user)
+def _indexed(values: Callable[[Any, User], list[dict[str, Any]]], key: str) -> Callable[[Any, User, int], Any]:
+    def read(domain: IdentityDomain, user: User, index: int) -> Any:
+        items = values(domain, user)
         return items[index].get(key) if index < len(items) else None
 
     return read
 
 
-def _emails(user: User) -> list[dict[str, Any]]:
+def _emails(domain: IdentityDomain, user: User) -> list[dict[str, Any]]:
     return [{"value": user.email, "type": "work", "primary": True}] if user.email else []
 
 
-def _phones(user: User) -> list[dict[str, Any]]:
+def _phones(domain: IdentityDomain, user: User) -> list[dict[str, Any]]:
     return [{"value": user.phone_number, "type": "work", "primary": True}] if user.phone_number else []
 
 
-def _groups(user: User) -> list[dict[str, Any]]:
-    return [{"display": name} for name in user.groups]
+def _groups(domain: IdentityDomain, user: User) -> list[dict[str, Any]]:
+    from mockidp.core.admin import groups
+
+    return [{"display": name} for _, name in groups.of_user(domain, user)]
 
 
 # `$user.<path>` → the user's value, as the SCIM User resource names the attribute.
@@ -79,7 +81,7 @@ EXPRESSION_PATHS: dict[str, Callable[[User], Any]] = {
     "timezone": lambda user: user.timezone,
     "active": lambda user: True,
 }
-INDEXED_PATHS: dict[str, Callable[[User, int], Any]] = {
+INDEXED_PATHS: dict[str, Callable[[Any, User, int], Any]] = {
     "emails.N.value": _indexed(_emails, "value"),
     "emails.N.type": _indexed(_emails, "type"),
     "emails.N.primary": _indexed(_emails, "primary"),
@@ -105,13 +107,13 @@ class CustomClaim:
         asked = bool(requested.intersection(self.scopes))
         return asked or (self.mode == "always" and self.all_scopes)
 
-    def evaluate(self, user: User | None) -> Any:
+    def evaluate(self, domain: IdentityDomain, user: User | None) -> Any:
         if not self.expression:
             return self.value
-        return None if user is None else _evaluate(self.value, user)
+        return None if user is None else _evaluate(domain, self.value, user)
 
 
-def _evaluate(expression: str, user: User) -> Any:
+def _evaluate(domain: IdentityDomain, expression: str, user: User) -> Any:
     path = expression[len(EXPRESSION_PREFIX) :]
     reader = EXPRESSION_PATHS.get(path)
     if reader is not None:
@@ -121,7 +123,7 @@ def _evaluate(expression: str, user: User) -> Any:
     if match is not None:
         indexed = INDEXED_PATHS.get(f"{match['attr']}.N.{match['sub']}")
         if indexed is not None:
-            value = indexed(user, int(match["index"]))
+            value = indexed(domain, user, int(match["index"]))
             return value if value not in ("", None) else None
     return None
 
@@ -147,7 +149,7 @@ def claims_for(domain: IdentityDomain, revision: str, tok_type: str, grant: Gran
     found: dict[str, Any] = {}
     for claim in defined:
         if claim.applies(tok_type, requested):
-            value = claim.evaluate(grant.user)
+            value = claim.evaluate(domain, grant.user)
             if value is not None:
                 found[claim.name] = value
     return found
