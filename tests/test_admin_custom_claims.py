@@ -163,8 +163,8 @@ def test_a_reset_drops_custom_claims(idp: MockIdP, admin: Admin) -> None:
             INVALID_VALUE,
             "The expression '$user.urn:ietf:params:scim:schemas:oracle:idcs:extension:user:User:isFederatedUser' "
             "is not supported by mockidp; it evaluates $user.<attribute> for these attributes (N an index from 0): "
-            "userName, displayName, name.formatted, name.givenName, name.familyName, locale, timezone, active, emails.N.value, "
-            "emails.N.type, emails.N.primary, phoneNumbers.N.value, groups.N.display.",
+            "userName, displayName, name.formatted, name.givenName, name.familyName, locale, timezone, active, "
+            "emails.N.value, emails.N.type, emails.N.primary, phoneNumbers.N.value, groups.N.display.",
         ),
         (claim(value="user.userName", expression=True), INVALID_VALUE, None),
         (
