@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -93,8 +93,14 @@ class IdentityDomain:
         return self.with_grants(client)
 
     def user(self, user_name: str) -> User | None:
+        """A user by name: the fixtures', unless the control plane or the admin API changed it; its `groups` as
+        the admin API's groups say once any group was changed there."""
         record = self.store.get(runtime.USERS, user_name)
         user = self.fixtures.users.get(user_name) if record is None else self._build(record, build_user)
+        if user is not None and self.store.get(runtime.REVISION_NS, runtime.GROUPS_REVISION) is not None:
+            from mockidp.core.admin.groups import group_names
+
+            user = replace(user, groups=group_names(self, user))
         return self.with_grants(user)
 
     def with_grants(self, entity: T) -> T:

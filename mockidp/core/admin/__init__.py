@@ -12,12 +12,16 @@ from mockidp.core.admin.app_roles import APP_ROLE_TYPE
 from mockidp.core.admin.apps import APP_TYPE
 from mockidp.core.admin.custom_claims import CUSTOM_CLAIM_TYPE
 from mockidp.core.admin.grants import GRANT_TYPE
+from mockidp.core.admin.groups import GROUP_TYPE
 from mockidp.core.admin.identity_propagation_trusts import IDENTITY_PROPAGATION_TRUST_TYPE
+from mockidp.core.admin.me import ME_TYPE
 from mockidp.core.admin.resource import ResourceType
 from mockidp.core.admin.users import USER_TYPE
 
 RESOURCE_TYPES: dict[str, ResourceType] = {
     USER_TYPE.endpoint: USER_TYPE,
+    GROUP_TYPE.endpoint: GROUP_TYPE,
+    ME_TYPE.endpoint: ME_TYPE,
     APP_TYPE.endpoint: APP_TYPE,
     APP_ROLE_TYPE.endpoint: APP_ROLE_TYPE,
     GRANT_TYPE.endpoint: GRANT_TYPE,

@@ -366,15 +366,10 @@ def _meta(domain: IdentityDomain, app: App) -> dict[str, Any]:
 
 
 def fixture_created(domain: IdentityDomain) -> float:
-    """[choice] Fixture entries were created when their newest fixture file was last changed (as for Users)."""
-    from mockidp.core.fixtures import fixture_files
+    """[choice] Fixture entries were created when their newest fixture file was last changed (as Users say)."""
+    from mockidp.core.admin import users
 
-    def newest() -> float:
-        directory = domain.fixtures.directory
-        files = fixture_files(directory) if directory.is_dir() else []
-        return max((path.stat().st_mtime for path in files), default=0.0)
-
-    return domain.derived("fixtures-mtime", "", newest)
+    return users._fixture_created(domain)
 
 
 # ---------------------------------------------------------------------------------------------- the operations

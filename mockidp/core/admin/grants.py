@@ -62,17 +62,6 @@ def group_ids(domain: IdentityDomain, user: User) -> list[str]:
     return [ident or ids.stable_guid("group", domain.tenant, name) for ident, name in groups.of_user(domain, user)]
 
 
-def known_groups(domain: IdentityDomain) -> dict[str, str]:
-    """Group id -> display name, for every group a grant may name."""
-    found = {group.guid(domain.tenant): group.display_name for group in getattr(domain.fixtures, "groups", ())}
-    for user in runtime.users(domain).values():
-        from mockidp.core.admin import groups
-
-        for ident, name in groups.of_user(domain, user):
-            found.setdefault(ident or ids.stable_guid("group", domain.tenant, name), name)
-    return found
-
-
 def grant_id(grantee_type: str, grantee: str, app_id: str, role: str | None) -> str:
     return ids.stable_guid("grant", grantee_type, grantee, app_id, role or "")
 
@@ -281,10 +270,12 @@ def _grantee(domain: IdentityDomain, raw: Any) -> tuple[str, str, str]:
             raise _invalid(f"grantee.value {value!r} is not the id of a user of this identity domain.")
         return kind, value, user.display_name or user.name or user.user_name
     if kind == GROUP:
-        names = known_groups(domain)
-        if value not in names:
+        from mockidp.core.admin import groups
+
+        group = groups.GROUP_TYPE.operations.get(domain, value) if groups.GROUP_TYPE.operations.get else None
+        if group is None:
             raise _invalid(f"grantee.value {value!r} is not the id of a group of this identity domain.")
-        return kind, value, names[value]
+        return kind, value, group["displayName"]
     client = next((c for c in runtime.clients(domain).values() if c.guid == value), None)
     if client is None:
         raise _invalid(f"grantee.value {value!r} is not the id of an App that is an OAuth client.")
