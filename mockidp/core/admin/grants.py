@@ -43,8 +43,9 @@ WRITE = frozenset({"urn:opc:idm:t.app"})  # [choice] granting roles is for Appli
 class Overlay:
     """What Grants changed, by grantee id: roles given, roles taken back (fixture grants deleted)."""
 
-    added: dict[str, tuple[str, ...]]
+    added: dict[str, tuple[str, ...]]  # by client_id for an App, by id for a user or group (see `_record`)
     removed: dict[str, frozenset[str]]
+    groups: bool  # any grant to a group (only then is a user's membership looked up)
 
 
 # ---------------------------------------------------------------------------------------------- ids
@@ -76,10 +77,12 @@ def with_grants(domain: IdentityDomain, entity: T) -> T:
         return entity
     overlay = domain.derived("grants", revision["rev"], lambda: _overlay(domain))
     if isinstance(entity, Client):
-        keys = [entity.guid]
+        keys = [entity.client_id]
     elif isinstance(entity, User):
-        keys = [user_id(entity), *group_ids(domain, entity)]
+        keys = [user_id(entity), *(group_ids(domain, entity) if overlay.groups else ())]
     else:
+        return entity
+    if not any(key in overlay.added or key in overlay.removed for key in keys):
         return entity
     removed = overlay.removed.get(keys[0], frozenset())
     roles = [role for role in entity.app_roles if role not in removed]
@@ -98,7 +101,7 @@ def _overlay(domain: IdentityDomain) -> Overlay:
         role = record.get("role")
         if role is None:
             continue  # an app granted, not a role
-        grantee = record["grantee"]["value"]
+        grantee = record.get("key") or record["grantee"]["value"]
         if record.get("removed"):
             removed.setdefault(grantee, set()).add(role)
         else:
@@ -106,6 +109,7 @@ def _overlay(domain: IdentityDomain) -> Overlay:
     return Overlay(
         {key: tuple(value) for key, value in added.items()},
         {key: frozenset(value) for key, value in removed.items()},
+        any(record["grantee"]["type"] == GROUP for _, record in domain.store.items(NS)),
     )
 
 
@@ -117,7 +121,7 @@ def _fixture_grants(domain: IdentityDomain) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     for client in runtime.clients(domain).values():
         for role in client.app_roles:
-            record = _record(domain, APP, client.guid, client.display_name, role, None)
+            record = _record(domain, APP, client.guid, client.display_name, role, None, client.client_id)
             found[record["id"]] = record
     for user in runtime.users(domain).values():
         for role in user.app_roles:
@@ -127,11 +131,19 @@ def _fixture_grants(domain: IdentityDomain) -> dict[str, dict[str, Any]]:
 
 
 def _record(
-    domain: IdentityDomain, grantee_type: str, grantee: str, display: str, role: str | None, app: str | None
+    domain: IdentityDomain,
+    grantee_type: str,
+    grantee: str,
+    display: str,
+    role: str | None,
+    app: str | None,
+    key: str | None = None,
 ) -> dict[str, Any]:
+    """A grant record; `key` is what token requests look the grantee up by (an App's client_id, else its id)."""
     app_id = app or app_roles.IDCS_APP_ID
     return {
         "id": grant_id(grantee_type, grantee, app_id, role),
+        "key": key or grantee,
         "grantee": {"type": grantee_type, "value": grantee, "display": display},
         "app": app_id,
         "role": role,
@@ -198,7 +210,7 @@ def create_grant(domain: IdentityDomain, body: Any, caller: Caller | None = None
     missing = [key for key in ("grantee", "grantMechanism") if body.get(key) is None]
     if missing:
         raise errors.missing_required(missing)
-    grantee_type, grantee, display = _grantee(domain, body.get("grantee"))
+    grantee_type, grantee, display, key = _grantee(domain, body.get("grantee"))
     mechanism = body.get("grantMechanism")
     if mechanism != MECHANISMS[grantee_type]:
         raise _invalid(
@@ -209,7 +221,7 @@ def create_grant(domain: IdentityDomain, body: Any, caller: Caller | None = None
     role = _entitlement(domain, body.get("entitlement"), app_id, grantee_type)
     if role is None and grantee_type == APP:
         raise _invalid("A grant to an App needs an entitlement: the app role it grants.")
-    record = _record(domain, grantee_type, grantee, display, role, app_id)
+    record = _record(domain, grantee_type, grantee, display, role, app_id, key)
     if record["id"] in records(domain):
         what = f"app role {role!r}" if role else f"app {app_id}"
         raise errors.uniqueness(f"The {grantee_type} {grantee} already has a grant of {what}.")
@@ -256,7 +268,8 @@ def apps_granted(domain: IdentityDomain, user: User) -> list[str]:
 # ---------------------------------------------------------------------------------------------- reading a request
 
 
-def _grantee(domain: IdentityDomain, raw: Any) -> tuple[str, str, str]:
+def _grantee(domain: IdentityDomain, raw: Any) -> tuple[str, str, str, str]:
+    """(type, id, display, lookup key) of the grantee a request names."""
     if not isinstance(raw, dict):
         raise _invalid('grantee is required: {"type": "User" | "Group" | "App", "value": "<id>"}.')
     kind, value = raw.get("type"), raw.get("value")
@@ -268,18 +281,18 @@ def _grantee(domain: IdentityDomain, raw: Any) -> tuple[str, str, str]:
         user = next((u for u in runtime.users(domain).values() if user_id(u) == value), None)
         if user is None:
             raise _invalid(f"grantee.value {value!r} is not the id of a user of this identity domain.")
-        return kind, value, user.display_name or user.name or user.user_name
+        return kind, value, user.display_name or user.name or user.user_name, value
     if kind == GROUP:
         from mockidp.core.admin import groups
 
         group = groups.GROUP_TYPE.operations.get(domain, value) if groups.GROUP_TYPE.operations.get else None
         if group is None:
             raise _invalid(f"grantee.value {value!r} is not the id of a group of this identity domain.")
-        return kind, value, group["displayName"]
+        return kind, value, group["displayName"], value
     client = next((c for c in runtime.clients(domain).values() if c.guid == value), None)
     if client is None:
         raise _invalid(f"grantee.value {value!r} is not the id of an App that is an OAuth client.")
-    return kind, value, client.display_name
+    return kind, value, client.display_name, client.client_id
 
 
 def _app(domain: IdentityDomain, raw: Any) -> str:
