@@ -337,19 +337,47 @@ MISSING = "error.common.validation.missingReqAttributes"
             "clientType 'trusted' is not supported; use confidential or public (trusted clients authenticate with a "
             "certificate, which mockidp does not offer).",
         ),
-        (new_app(allowedScopes=["https://orders.example.com/read"]), INVALID_VALUE, None),
+        (
+            new_app(allowedScopes=["https://orders.example.com/read"]),
+            INVALID_VALUE,
+            'allowedScopes must be a list of {"fqs": "<fully qualified scope>"}, e.g. '
+            '[{"fqs": "https://orders.example.com/read"}].',
+        ),
         (new_app(active="yes"), INVALID_VALUE, "active must be true or false, got 'yes'."),
-        (new_app(isOAuthClient=False), INVALID_VALUE, None),
-        (new_app(samlServiceProvider={"value": "x"}), INVALID_SYNTAX, None),
+        (
+            new_app(isOAuthClient=False),
+            INVALID_VALUE,
+            "allowedGrants, redirectUris and clientType are for OAuth clients: set isOAuthClient to true.",
+        ),
+        (
+            {k: v for k, v in new_app(isOAuthClient=False).items() if k not in ("allowedGrants", "clientType")},
+            INVALID_VALUE,
+            "mockidp keeps OAuth apps only: set isOAuthClient (a client that gets tokens) and/or isOAuthResource "
+            "(an API with an audience and scopes) to true.",
+        ),
+        (
+            new_app(samlServiceProvider={"value": "x"}),
+            INVALID_SYNTAX,
+            "'samlServiceProvider' is not an App attribute mockidp supports; it keeps OAuth clients and resources "
+            "(active, allowedGrants, allowedScopes, audience, basedOnTemplate, clientType, description, displayName, "
+            "isOAuthClient, isOAuthResource, name, postLogoutRedirectUris, redirectUris, scopes, secondaryAudiences) "
+            "and shows isLoginTarget, showInMyApps, isMobileTarget, bypassConsent, allUrlSchemesAllowed, "
+            "homePageUrl, landingPageUrl, privacyPolicyUrl, termsOfServiceUrl, contactEmailAddress, productName, "
+            "appIcon, appThumbnail, trustScope.",
+        ),
         (
             new_app(isOAuthResource=True),
             INVALID_VALUE,
             'An OAuth resource needs an audience, e.g. "https://orders.example.com/".',
         ),
-        (new_app(name="has space"), INVALID_VALUE, None),
+        (
+            new_app(name="has space"),
+            INVALID_VALUE,
+            "name 'has space' must be letters, digits, '.', '_' or '-' (it becomes the client_id).",
+        ),
     ],
 )
-def test_every_bad_create_is_a_scim_400(admin: Admin, body: dict, message_id: str, detail: str | None) -> None:
+def test_every_bad_create_is_a_scim_400(admin: Admin, body: dict, message_id: str, detail: str) -> None:
     assert_scim_error(admin.post("Apps", body), 400, message_id, detail)
 
 

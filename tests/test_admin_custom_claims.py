@@ -166,7 +166,14 @@ def test_a_reset_drops_custom_claims(idp: MockIdP, admin: Admin) -> None:
             "userName, displayName, name.formatted, name.givenName, name.familyName, locale, timezone, active, "
             "emails.N.value, emails.N.type, emails.N.primary, phoneNumbers.N.value, groups.N.display.",
         ),
-        (claim(value="user.userName", expression=True), INVALID_VALUE, None),
+        (
+            claim(value="user.userName", expression=True),
+            INVALID_VALUE,
+            "The expression 'user.userName' is not supported by mockidp; it evaluates $user.<attribute> for these "
+            "attributes (N an index from 0): userName, displayName, name.formatted, name.givenName, name.familyName, "
+            "locale, timezone, active, emails.N.value, emails.N.type, emails.N.primary, phoneNumbers.N.value, "
+            "groups.N.display.",
+        ),
         (
             claim(name="sub"),
             INVALID_VALUE,

@@ -47,6 +47,7 @@ NS = "admin_apps"  # App id -> {"client_id", "audience", "description", "templat
 CONFIDENTIAL_TEMPLATE = "CustomWebAppTemplateId"
 PUBLIC_TEMPLATE = "CustomBrowserMobileTemplateId"
 CLIENT_TYPES = ("confidential", "public")
+MAX_APPS = 1000  # [choice] Apps created through the admin API (bounded state)
 READ = frozenset({"urn:opc:idm:t.app"})  # Application Administrator (and Identity Domain Administrator)
 WRITE = READ
 # What fixture problems call a key, as the App attribute a client sent.
@@ -395,10 +396,20 @@ def create_app(domain: IdentityDomain, body: dict[str, Any], caller: Caller | No
     client_id = name or uuid.uuid4().hex
     if wanted.client is not None and domain.client(client_id) is not None:
         raise errors.uniqueness(f"An App named {client_id!r} exists already; choose another name or leave it out.")
+    if domain.store.count(NS) >= MAX_APPS:
+        raise errors.invalid_value(
+            f"This identity domain holds {MAX_APPS} Apps made here, mockidp's limit; delete some."
+        )
     secret = f"idcscs-{uuid.uuid4()}" if wanted.client is not None and wanted.client_type == "confidential" else None
     ident = ids.stable_guid("client", client_id) if wanted.client is not None else uuid.uuid4().hex
-    _apply(domain, None, wanted, client_id, {} if secret is None else {"client_secret": secret})
-    domain.store.put(NS, ident, _record(domain, ident, wanted, client_id, None))
+    # The record first, atomically: of two creates with the same name, one wins and the other is a 409.
+    if not domain.store.add(NS, ident, _record(domain, ident, wanted, client_id, None)):
+        raise errors.uniqueness(f"An App named {client_id!r} exists already; choose another name or leave it out.")
+    try:
+        _apply(domain, None, wanted, client_id, {} if secret is None else {"client_secret": secret})
+    except errors.ScimError:
+        domain.store.delete(NS, ident)
+        raise
     answer = to_scim(domain, _existing(domain, ident))
     if secret is not None:
         answer["clientSecret"] = secret

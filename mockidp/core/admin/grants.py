@@ -35,6 +35,7 @@ MECHANISMS = {
     APP: "ADMINISTRATOR_TO_APP",
 }
 APP_ROLES_ATTRIBUTE = "appRoles"
+MAX_GRANTS = 10000  # [choice] grants made through the admin API (bounded state)
 READ = frozenset({"urn:opc:idm:t.app", "urn:opc:idm:t.users", "urn:opc:idm:t.groups"})
 WRITE = frozenset({"urn:opc:idm:t.app"})  # [choice] granting roles is for Application/Domain Administrators
 
@@ -229,8 +230,10 @@ def create_grant(domain: IdentityDomain, body: Any, caller: Caller | None = None
     if record["id"] in _fixture_grants(domain):
         domain.store.delete(NS, record["id"])  # the tombstone of a deleted fixture grant: in force again
         stored = record
-    else:
-        domain.store.put(NS, record["id"], stored)
+    elif domain.store.count(NS) >= MAX_GRANTS:
+        raise _invalid(f"This identity domain holds {MAX_GRANTS} grants made here, mockidp's limit; delete some.")
+    elif not domain.store.add(NS, record["id"], stored):  # of two identical creates, one wins
+        raise errors.uniqueness(f"The {grantee_type} {grantee} already has this grant.")
     runtime.bump(domain, runtime.GRANTS_REVISION)
     return to_scim(domain, stored)
 

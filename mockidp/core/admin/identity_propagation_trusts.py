@@ -80,7 +80,7 @@ def _build(domain: IdentityDomain, attrs: dict[str, Any]) -> Trust:
     )
     keys: tuple[VerificationKey, ...] = ()
     if attrs.get("publicCertificate"):
-        keys = (load_pem_data(_pem(attrs["publicCertificate"]), f"trust {attrs['name']!r}'s publicCertificate"),)
+        keys = (load_pem_data(_pem(attrs["publicCertificate"]), "the certificate"),)
     elif attrs.get("_fixture_keys"):
         fixture = next(t for t in domain.fixtures.trusts if fixture_id(t) == attrs["_fixture_keys"])
         keys = fixture.keys
