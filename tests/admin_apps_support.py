@@ -96,6 +96,7 @@ class Admin:
 
     def call(self, method: str, path: str, body: Any = None, **kwargs: Any) -> requests.Response:
         headers = {"Content-Type": "application/scim+json"} if body is not None else {}
+        headers.update(kwargs.pop("headers", {}))
         return requests.request(
             method, self.base + path, json=body, auth=self.auth, headers=headers, timeout=10, **kwargs
         )

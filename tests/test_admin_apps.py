@@ -407,6 +407,33 @@ def test_name_and_template_are_immutable(admin: Admin) -> None:
     )
 
 
+def test_a_stale_if_match_is_a_412_and_the_etag_follows_changes(admin: Admin) -> None:
+    created = admin.ok(admin.post("Apps", new_app()), 201)
+    path = f"Apps/{created['id']}"
+    etag = admin.get(path).headers["ETag"]
+    changed = admin.call("PUT", path, {**created, "description": "v2"}, headers={"If-Match": etag})
+    assert admin.ok(changed)["description"] == "v2"
+    assert changed.headers["ETag"] != etag
+    stale = admin.call("PUT", path, {**created, "description": "v3"}, headers={"If-Match": etag})
+    assert_scim_error(stale, 412, "error.common.common.versionMismatch")
+
+
+def test_filters_projection_and_search_work_on_apps(admin: Admin) -> None:
+    found = admin.ok(
+        admin.get("Apps", params={"filter": 'isOAuthClient eq true and clientType eq "public"', "attributes": "name"})
+    )
+    assert {app["name"] for app in found["Resources"]} == {
+        "8c6b1f0e2d7a4c3b9e5f1a2b3c4d5e6f",
+        "5d1f0c9e8b7a46e3a2c1b0f9e8d7c6b5",
+    }
+    assert all(set(app) == {"id", "name"} for app in found["Resources"])
+    searched = admin.post(
+        "Apps/.search",
+        {"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": 'displayName co "SPA"'},
+    )
+    assert [app["displayName"] for app in admin.ok(searched)["Resources"]] == ["Public SPA"]
+
+
 def test_the_domains_own_app_cannot_change(admin: Admin) -> None:
     own = admin.ok(admin.get("Apps/IDCSAppId"))
     for response in (admin.put("Apps/IDCSAppId", own), admin.delete("Apps/IDCSAppId")):
