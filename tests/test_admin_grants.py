@@ -229,22 +229,32 @@ def test_a_grant_to_a_group_reaches_its_members(idp: MockIdP, admin: Admin) -> N
     assert "Audit Administrator" not in claims_of(idp, alice["access_token"])["userAppRoles"]
 
 
-def test_a_grant_of_an_app_puts_it_in_the_users_my_apps(idp: MockIdP, admin: Admin) -> None:
-    created = admin.ok(admin.post("Apps", new_app()), 201)
+def test_a_grant_of_an_app_makes_it_the_granted_users_in_my_apps(idp: MockIdP, admin: Admin) -> None:
+    domain = idp.domain
+
+    def my_apps(user_name: str) -> list[str]:
+        return [app["displayName"] for app in apps.apps_for_user(domain, domain.user(user_name))]
+
+    # Nobody was granted an app: every active app that signs users in is everyone's.
+    assert my_apps(SEED_USER) == my_apps(SECOND_USER) == ["Seed confidential app", "Public SPA", "Living-room TV"]
+    spa = admin.resources("Apps", filter='displayName eq "Public SPA"')[0]
     body = {
         "schemas": [GRANT_SCHEMA],
         "grantMechanism": "ADMINISTRATOR_TO_USER",
         "grantee": {"type": "User", "value": user_id(SEED_USER)},
-        "app": {"value": created["id"]},
+        "app": {"value": spa["id"]},
     }
     made = admin.ok(admin.post("Grants", body), 201)
     assert "entitlement" not in made
-    domain = idp.domain
-    mine = apps.apps_for_user(domain, domain.user(SEED_USER))
-    assert [app["id"] for app in mine] == [created["id"]]
-    assert apps.apps_for_user(domain, domain.user(SECOND_USER)) == []
-    admin.ok(admin.patch(f"Apps/{created['id']}", {"op": "replace", "path": "active", "value": False}))
-    assert apps.apps_for_user(domain, domain.user(SEED_USER)) == []
+    assert my_apps(SEED_USER) == ["Seed confidential app", "Public SPA", "Living-room TV"]
+    assert my_apps(SECOND_USER) == ["Seed confidential app", "Living-room TV"]  # now the seed user's only
+    # A client-credentials-only App is no one's, unless granted.
+    service = admin.ok(admin.post("Apps", new_app(allowedGrants=["client_credentials"])), 201)
+    assert "Billing service" not in my_apps(SEED_USER)
+    admin.ok(admin.post("Grants", {**body, "app": {"value": service["id"]}}), 201)
+    assert "Billing service" in my_apps(SEED_USER)
+    admin.ok(admin.patch(f"Apps/{service['id']}", {"op": "replace", "path": "active", "value": False}))
+    assert "Billing service" not in my_apps(SEED_USER)
 
 
 def test_grants_to_a_deleted_app_go_with_it(idp: MockIdP, admin: Admin) -> None:

@@ -35,7 +35,16 @@ from mockidp.core.admin.resource import (
     Schema,
 )
 from mockidp.core.errors import ControlError
-from mockidp.core.model import KNOWN_GRANTS, Client, Resource, User
+from mockidp.core.model import (
+    AUTHORIZATION_CODE,
+    DEVICE_CODE,
+    IMPLICIT,
+    KNOWN_GRANTS,
+    PASSWORD,
+    Client,
+    Resource,
+    User,
+)
 
 if TYPE_CHECKING:
     from mockidp.core.admin.caller import Caller
@@ -47,6 +56,7 @@ NS = "admin_apps"  # App id -> {"client_id", "audience", "description", "templat
 CONFIDENTIAL_TEMPLATE = "CustomWebAppTemplateId"
 PUBLIC_TEMPLATE = "CustomBrowserMobileTemplateId"
 CLIENT_TYPES = ("confidential", "public")
+USER_SIGN_IN_GRANTS = frozenset({AUTHORIZATION_CODE, IMPLICIT, DEVICE_CODE, PASSWORD})
 MAX_APPS = 1000  # [choice] Apps created through the admin API (bounded state)
 READ = frozenset({"urn:opc:idm:t.app"})  # Application Administrator (and Identity Domain Administrator)
 WRITE = READ
@@ -277,13 +287,23 @@ def display_name(domain: IdentityDomain, ident: str) -> str:
 
 
 def apps_for_user(domain: IdentityDomain, user: User) -> list[dict[str, Any]]:
-    """[choice] What MyApps lists for a user: the active Apps granted to the user or to one of the user's groups
-    (Grants without an entitlement), as App resources."""
+    """What MyApps lists for a user, as App resources. [choice] The active Apps granted to the user or to one of
+    the user's groups (a Grant without an entitlement), and the active client Apps that sign users in
+    (authorization_code, implicit, device code, password) and that no such Grant names: an App nobody was
+    granted is open to every user, one granted to some is theirs only."""
     from mockidp.core.admin import grants
 
     every = apps(domain)
-    granted = dict.fromkeys(grants.apps_granted(domain, user))
-    return [to_scim(domain, every[ident]) for ident in granted if ident in every and every[ident].active]
+    assigned = grants.app_grantees(domain)
+    mine = set(grants.apps_granted(domain, user))
+    found = []
+    for ident, app in every.items():
+        if not app.active:
+            continue
+        signs_in = app.client is not None and bool(USER_SIGN_IN_GRANTS & set(app.client.grant_types))
+        if ident in mine or (signs_in and ident not in assigned):
+            found.append(to_scim(domain, app))
+    return found
 
 
 def to_scim(domain: IdentityDomain, app: App) -> dict[str, Any]:

@@ -258,6 +258,11 @@ def delete_for_grantee(domain: IdentityDomain, grantee: str) -> None:
         runtime.bump(domain, runtime.GRANTS_REVISION)
 
 
+def app_grantees(domain: IdentityDomain) -> set[str]:
+    """The ids of the apps some Grant without an entitlement names (apps given to chosen users or groups)."""
+    return {record["app"] for record in records(domain).values() if record.get("role") is None}
+
+
 def apps_granted(domain: IdentityDomain, user: User) -> list[str]:
     """The ids of the apps granted (without a role) to a user or to one of the user's groups."""
     keys = {user_id(user), *group_ids(domain, user)}
