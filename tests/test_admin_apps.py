@@ -11,6 +11,7 @@ from authlib.integrations.requests_client import OAuth2Session
 
 from mockidp.testing import MockIdP
 from tests.admin_apps_support import (
+    ADMIN,
     APP_SCHEMA,
     USER_ADMIN,
     Admin,
@@ -172,6 +173,32 @@ def test_a_fixture_client_can_be_deactivated_too(idp: MockIdP, admin: Admin) -> 
     current = admin.ok(admin.get(f"Apps/{seed['id']}"))
     admin.ok(admin.put(f"Apps/{seed['id']}", {**current, "active": True}))
     assert client_credentials(idp, SEED_CLIENT_ID, "5ec4e132-6cb8-4499-97fe-0c444faff293").status_code == 200
+
+
+def test_a_fixture_client_with_active_false_is_an_inactive_app(serve_fixtures) -> None:
+    server = serve_fixtures(
+        **{
+            "domain.toml": f"""
+            [[clients]]
+            client_id = "{ADMIN[0]}"
+            client_secret = "{ADMIN[1]}"
+            app_roles = ["Identity Domain Administrator"]
+
+            [[clients]]
+            client_id = "dormant"
+            client_secret = "idcscs-dormant"
+            active = false
+            """
+        }
+    )
+    assert_error(
+        client_credentials(server, "dormant", "idcscs-dormant", "urn:opc:idm:__myscopes__"), 401, "invalid_client"
+    )
+    admin = Admin(server)
+    dormant = by_name(admin, "dormant")
+    assert dormant["active"] is False
+    admin.ok(admin.patch(f"Apps/{dormant['id']}", {"op": "replace", "path": "active", "value": True}))
+    assert client_credentials(server, "dormant", "idcscs-dormant", "openid").status_code == 200
 
 
 def test_patching_allowed_grants_and_redirect_uris_takes_effect(idp: MockIdP, admin: Admin) -> None:

@@ -257,6 +257,13 @@ def test_a_grant_of_an_app_makes_it_the_granted_users_in_my_apps(idp: MockIdP, a
     assert "Billing service" not in my_apps(SEED_USER)
 
 
+def test_grants_to_a_deleted_user_go_with_the_user(idp: MockIdP, admin: Admin) -> None:
+    made = admin.ok(admin.post("Grants", grant("User", user_id(SECOND_USER), "Security Administrator")), 201)
+    assert admin.delete(f"Users/{user_id(SECOND_USER)}").status_code == 204
+    assert admin.get(f"Grants/{made['id']}").status_code == 404
+    assert all(g["grantee"]["value"] != user_id(SECOND_USER) for g in admin.resources("Grants"))
+
+
 def test_grants_to_a_deleted_app_go_with_it(idp: MockIdP, admin: Admin) -> None:
     created = admin.ok(admin.post("Apps", new_app()), 201)
     made = admin.ok(admin.post("Grants", grant("App", created["id"], "User Administrator")), 201)

@@ -155,11 +155,26 @@ def _record(
 def records(domain: IdentityDomain) -> dict[str, dict[str, Any]]:
     """Every grant in force by id: the fixtures' unless taken back, and the ones the API created."""
     found = _fixture_grants(domain)
-    for key, record in domain.store.items(NS):
+    stored = domain.store.items(NS)
+    if not stored:
+        return found
+    alive = _alive(domain)
+    for key, record in stored:
         if record.get("removed"):
             found.pop(key, None)
-        else:
-            found[key] = record
+        elif record["grantee"]["value"] in alive and (record["app"] in alive or record["app"] == app_roles.IDCS_APP_ID):
+            found[key] = record  # (a grant whose grantee or app was deleted since is gone with it)
+    return found
+
+
+def _alive(domain: IdentityDomain) -> set[str]:
+    """The ids of the users, groups and Apps there are now."""
+    from mockidp.core.admin import groups
+
+    found = {user_id(user) for user in runtime.users(domain).values()}
+    found.update(apps.apps(domain))
+    listed = groups.GROUP_TYPE.operations.list
+    found.update(group["id"] for group in (listed(domain) if listed else ()))
     return found
 
 
