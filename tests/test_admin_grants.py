@@ -288,9 +288,9 @@ def test_grants_to_a_deleted_app_go_with_it(idp: MockIdP, admin: Admin) -> None:
             f'A Grant needs "schemas": ["{GRANT_SCHEMA}"].',
         ),
         (
-            {**grant("User", user_id(SEED_USER), "User Administrator"), "isFulfilled": True},
+            {**grant("User", user_id(SEED_USER), "User Administrator"), "grantor": {"value": "x"}},
             "error.common.common.invalidSyntax",
-            "'isFulfilled' is not a Grant attribute mockidp supports; a Grant is grantee, app, entitlement and "
+            "'grantor' is not a Grant attribute mockidp supports; a Grant is grantee, app, entitlement and "
             "grantMechanism.",
         ),
         (

@@ -353,6 +353,7 @@ def to_scim(domain: IdentityDomain, app: App) -> dict[str, Any]:
             }
         )
     body.update(record.get("kept", {}))
+    body.update(changed_by(record))
     return body
 
 
@@ -423,7 +424,7 @@ def create_app(domain: IdentityDomain, body: dict[str, Any], caller: Caller | No
     secret = f"idcscs-{uuid.uuid4()}" if wanted.client is not None and wanted.client_type == "confidential" else None
     ident = ids.stable_guid("client", client_id) if wanted.client is not None else uuid.uuid4().hex
     # The record first, atomically: of two creates with the same name, one wins and the other is a 409.
-    if not domain.store.add(NS, ident, _record(domain, ident, wanted, client_id, None)):
+    if not domain.store.add(NS, ident, _record(domain, ident, wanted, client_id, None, caller)):
         raise errors.uniqueness(f"An App named {client_id!r} exists already; choose another name or leave it out.")
     try:
         _apply(domain, None, wanted, client_id, {} if secret is None else {"client_secret": secret})
@@ -457,7 +458,7 @@ def replace_app(
             "create a new App instead."
         )
     _apply(domain, current, wanted, current.name, _kept_client_values(current.client))
-    domain.store.put(NS, ident, _record(domain, ident, wanted, current.name, current.record))
+    domain.store.put(NS, ident, _record(domain, ident, wanted, current.name, current.record, caller))
     return to_scim(domain, _existing(domain, ident))
 
 
@@ -692,11 +693,19 @@ def _kept_client_values(client: Client | None) -> dict[str, Any]:
 
 
 def _record(
-    domain: IdentityDomain, ident: str, wanted: _Wanted, client_id: str, before: dict[str, Any] | None
+    domain: IdentityDomain,
+    ident: str,
+    wanted: _Wanted,
+    client_id: str,
+    before: dict[str, Any] | None,
+    caller: Caller | None,
 ) -> dict[str, Any]:
     now = domain.clock.now()
     before = before or {}
+    by = caller.reference() if caller is not None else None
     return {
+        "by": before.get("by", by) if before else by,
+        "modified_by": by,
         "client_id": client_id if wanted.client is not None else None,
         "audience": wanted.resource["audience"] if wanted.resource is not None else None,
         "name": client_id if wanted.client is not None else before.get("name", ident),
@@ -709,6 +718,16 @@ def _record(
         "modified": now,
         "version": uuid.uuid4().hex,
     }
+
+
+def changed_by(record: dict[str, Any]) -> dict[str, Any]:
+    """`idcsCreatedBy` / `idcsLastModifiedBy` of a record the admin API wrote (who called, `Caller.reference`)."""
+    found = {}
+    if record.get("by"):
+        found["idcsCreatedBy"] = record["by"]
+    if record.get("modified_by") or record.get("by"):
+        found["idcsLastModifiedBy"] = record.get("modified_by") or record["by"]
+    return found
 
 
 def _client_type(client: Client | None) -> str:

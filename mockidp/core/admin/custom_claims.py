@@ -43,9 +43,24 @@ MAX_CLAIMS = 200  # [choice] bounded state
 EXPRESSION_PREFIX = "$user."
 # [choice] Custom claims are domain settings: Security Administrators and Identity Domain Administrators.
 READ = WRITE = frozenset({"urn:opc:idm:t.security", "urn:opc:idm:t.settings"})
-ACCEPTED = frozenset(
-    {"schemas", "id", "meta", "name", "value", "expression", "mode", "tokenType", "allScopes", "scopes"}
+# What the service sets (readOnly: ignored in a create or replace body, as a PATCH sends them back).
+SERVICE_SET = frozenset(
+    {
+        "id",
+        "ocid",
+        "meta",
+        "idcsCreatedBy",
+        "idcsLastModifiedBy",
+        "idcsPreventedOperations",
+        "deleteInProgress",
+        "domainOcid",
+        "compartmentOcid",
+        "tenancyOcid",
+        "idcsLastUpgradedInRelease",
+        "tags",
+    }
 )
+ACCEPTED = SERVICE_SET | {"schemas", "name", "value", "expression", "mode", "tokenType", "allScopes", "scopes"}
 
 
 def _indexed(values: Callable[[Any, User], list[dict[str, Any]]], key: str) -> Callable[[Any, User, int], Any]:
@@ -180,6 +195,9 @@ def to_scim(ident: str, record: dict[str, Any]) -> dict[str, Any]:
     if record.get("scopes"):
         body["scopes"] = list(record["scopes"])
     body["meta"] = meta("CustomClaim", "CustomClaims", ident, record["created"], record["modified"], record["version"])
+    from mockidp.core.admin.apps import changed_by
+
+    body.update(changed_by(record))
     return body
 
 
@@ -198,7 +216,8 @@ def create_custom_claim(domain: IdentityDomain, body: Any, caller: Caller | None
         raise _invalid(f"This identity domain holds {MAX_CLAIMS} custom claims, mockidp's limit; delete some first.")
     ident = uuid.uuid4().hex
     now = domain.clock.now()
-    record = {**values, "created": now, "modified": now, "version": uuid.uuid4().hex}
+    by = caller.reference() if caller is not None else None
+    record = {**values, "created": now, "modified": now, "version": uuid.uuid4().hex, "by": by, "modified_by": by}
     domain.store.put(NS, ident, record)
     runtime.bump(domain, runtime.CUSTOM_CLAIMS_REVISION)
     return to_scim(ident, record)
@@ -207,7 +226,14 @@ def create_custom_claim(domain: IdentityDomain, body: Any, caller: Caller | None
 def replace_custom_claim(domain: IdentityDomain, ident: str, body: Any, caller: Caller | None = None) -> dict[str, Any]:
     current = _existing(domain, ident)
     values = _read(domain, body, ident)
-    record = {**values, "created": current["created"], "modified": domain.clock.now(), "version": uuid.uuid4().hex}
+    record = {
+        **values,
+        "created": current["created"],
+        "modified": domain.clock.now(),
+        "version": uuid.uuid4().hex,
+        "by": current.get("by"),
+        "modified_by": caller.reference() if caller is not None else None,
+    }
     domain.store.put(NS, ident, record)
     runtime.bump(domain, runtime.CUSTOM_CLAIMS_REVISION)
     return to_scim(ident, record)

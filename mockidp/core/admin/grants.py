@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from mockidp.core import ids, runtime
 from mockidp.core.admin import app_roles, apps, errors
+from mockidp.core.admin.custom_claims import SERVICE_SET
 from mockidp.core.admin.meta import meta, version_of
 from mockidp.core.admin.resource import COMPLEX, IMMUTABLE, READ_ONLY, Attribute, Operations, ResourceType, Schema
 from mockidp.core.model import Client, User
@@ -191,6 +192,7 @@ def to_scim(domain: IdentityDomain, record: dict[str, Any]) -> dict[str, Any]:
         "app": {"value": app_id, "display": apps.display_name(domain, app_id)},
         "isFulfilled": True,
         "compositeKey": f"{record['grantee']['value']}:{app_id}:{record.get('role') or ''}",
+        **apps.changed_by(record),
     }
     if record.get("role") is not None:
         body["entitlement"] = {
@@ -241,7 +243,7 @@ def create_grant(domain: IdentityDomain, body: Any, caller: Caller | None = None
     if record["id"] in records(domain):
         what = f"app role {role!r}" if role else f"app {app_id}"
         raise errors.uniqueness(f"The {grantee_type} {grantee} already has a grant of {what}.")
-    stored = {**record, "created": domain.clock.now()}
+    stored = {**record, "created": domain.clock.now(), "by": caller.reference() if caller is not None else None}
     if record["id"] in _fixture_grants(domain):
         domain.store.delete(NS, record["id"])  # the tombstone of a deleted fixture grant: in force again
         stored = record
@@ -360,7 +362,7 @@ def _invalid(detail: str) -> errors.ScimError:
 
 # ---------------------------------------------------------------------------------------------- the resource type
 
-ACCEPTED = frozenset({"schemas", "grantee", "app", "entitlement", "grantMechanism", "id", "meta"})
+ACCEPTED = SERVICE_SET | {"schemas", "grantee", "app", "entitlement", "grantMechanism", "isFulfilled", "compositeKey"}
 
 
 def _reference(name: str, *subs: Attribute, required: bool = False) -> Attribute:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from mockidp.core import ids, runtime
 from mockidp.core.admin import errors
+from mockidp.core.admin.custom_claims import SERVICE_SET
 from mockidp.core.admin.meta import meta, version_of
 from mockidp.core.admin.resource import BOOLEAN, COMPLEX, INTEGER, Attribute, Operations, ResourceType, Schema
 from mockidp.core.model import ImpersonationRule, Trust
@@ -156,7 +157,7 @@ def _records(domain: IdentityDomain) -> dict[str, dict[str, Any]]:
 
 
 def to_scim(domain: IdentityDomain, ident: str, record: dict[str, Any]) -> dict[str, Any]:
-    from mockidp.core.admin.apps import fixture_created
+    from mockidp.core.admin.apps import changed_by, fixture_created
 
     attrs = {key: value for key, value in record["trust"].items() if not key.startswith("_")}
     if "created" in record:
@@ -165,7 +166,7 @@ def to_scim(domain: IdentityDomain, ident: str, record: dict[str, Any]) -> dict[
         created = modified = fixture_created(domain)
         version = version_of(attrs)
     where = meta("IdentityPropagationTrust", "IdentityPropagationTrusts", ident, created, modified, version)
-    return {"schemas": [SCHEMA], "id": ident, "meta": where, **attrs}
+    return {"schemas": [SCHEMA], "id": ident, "meta": where, **attrs, **changed_by(record)}
 
 
 def list_trusts(domain: IdentityDomain) -> list[dict[str, Any]]:
@@ -181,7 +182,7 @@ def create_trust(domain: IdentityDomain, body: Any, caller: Caller | None = None
     attrs = _read(domain, body, None)
     if domain.store.count(NS) >= MAX_TRUSTS:
         raise _invalid(f"This identity domain holds {MAX_TRUSTS} trusts, mockidp's limit; delete some first.")
-    return _store(domain, uuid.uuid4().hex, attrs, None)
+    return _store(domain, uuid.uuid4().hex, attrs, None, caller)
 
 
 def replace_trust(domain: IdentityDomain, ident: str, body: Any, caller: Caller | None = None) -> dict[str, Any]:
@@ -192,7 +193,7 @@ def replace_trust(domain: IdentityDomain, ident: str, body: Any, caller: Caller 
         attrs["_fixture_keys"] = kept  # a fixture trust keeps its key file unless a certificate replaces it
     elif not attrs.get("publicCertificate") and _issuer_key(domain, attrs["issuer"]) != "self":
         raise _invalid("publicCertificate is required: the issuer's signing certificate (PEM or base64 DER).")
-    return _store(domain, ident, attrs, current)
+    return _store(domain, ident, attrs, current, caller)
 
 
 def delete_trust(domain: IdentityDomain, ident: str, caller: Caller | None = None) -> None:
@@ -204,9 +205,14 @@ def delete_trust(domain: IdentityDomain, ident: str, caller: Caller | None = Non
     runtime.bump(domain, runtime.TRUSTS_REVISION)
 
 
-def _store(domain: IdentityDomain, ident: str, attrs: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
+def _store(
+    domain: IdentityDomain, ident: str, attrs: dict[str, Any], current: dict[str, Any] | None, caller: Caller | None
+) -> dict[str, Any]:
     now = domain.clock.now()
+    by = caller.reference() if caller is not None else None
     record = {
+        "by": (current or {}).get("by", by) if current and "created" in current else by,
+        "modified_by": by,
         "trust": attrs,
         "created": (current or {}).get("created", now),
         "modified": now,
@@ -240,7 +246,7 @@ def _read(domain: IdentityDomain, body: Any, ident: str | None) -> dict[str, Any
     if unknown:
         raise errors.invalid_syntax(
             f"{unknown[0]!r} is not an IdentityPropagationTrust attribute mockidp supports "
-            f"({', '.join(sorted(ACCEPTED - {'schemas', 'id', 'meta'}))})."
+            f"({', '.join(sorted(ACCEPTED - SERVICE_SET - {'schemas'}))})."
         )
     missing = [key for key in ("name", "issuer", "type") if body.get(key) in (None, "")]
     if missing:
@@ -364,11 +370,9 @@ def _invalid(detail: str) -> errors.ScimError:
 
 # ---------------------------------------------------------------------------------------------- the resource type
 
-ACCEPTED = frozenset(
+ACCEPTED = SERVICE_SET | frozenset(
     {
         "schemas",
-        "id",
-        "meta",
         "name",
         "description",
         "type",
