@@ -17,7 +17,7 @@ FILTERS = [
     'userName sw "d" or userName ew ".com"',
     "active eq true",
     "active ne true",
-    "not (active eq true) or name.givenName sw \"al\"",
+    'not (active eq true) or name.givenName sw "al"',
     'emails.value co "corp"',
     'emails.value eq "DAVE@EXAMPLE.COM"',
     'emails[type eq "work" and value co "example"]',
