@@ -172,8 +172,10 @@ def test_a_grant_to_an_app_changes_its_next_token_and_what_it_may_do(idp: MockId
     )
     assert_error(answer, 400, "invalid_scope")  # no role yet: no identity-domain scope to give
 
+    etag = admin.get(f"Apps/{created['id']}").headers["ETag"]
     made = admin.ok(admin.post("Grants", grant("App", created["id"], "User Administrator")), 201)
     assert made["grantee"] == {"type": "App", "value": created["id"], "display": "Billing service"}
+    assert admin.get(f"Apps/{created['id']}").headers["ETag"] != etag  # grantedAppRoles changed
     assert made["meta"]["location"] == f"{admin.base}Grants/{made['id']}"
     token = client_token(idp, auth)
     claims = claims_of(idp, token)

@@ -379,12 +379,14 @@ def _granted_role(domain: IdentityDomain, name: str) -> dict[str, Any]:
 
 
 def _meta(domain: IdentityDomain, app: App) -> dict[str, Any]:
+    """meta, with a version that changes with the App and with the roles Grants give it (`grantedAppRoles`)."""
     record = app.record
+    roles = list(domain.with_grants(app.client).app_roles) if app.client is not None else []
     if "created" in record:
-        return meta("App", "Apps", app.id, record["created"], record["modified"], record["version"])
+        version = version_of([record["version"], roles]) if roles else record["version"]
+        return meta("App", "Apps", app.id, record["created"], record["modified"], version)
     fixed = fixture_created(domain)
-    content = [app.id, repr(app.client), repr(app.resource)]
-    return meta("App", "Apps", app.id, fixed, fixed, version_of(content))
+    return meta("App", "Apps", app.id, fixed, fixed, version_of([app.id, repr(app.client), repr(app.resource), roles]))
 
 
 def fixture_created(domain: IdentityDomain) -> float:
