@@ -51,9 +51,17 @@ READ = frozenset({"urn:opc:idm:t.users", "urn:opc:idm:t.user.manager"})
 WRITE = READ
 
 
-def _multi(name: str, *subs: Attribute, description: str = "", mutability: str = "readWrite") -> Attribute:
+def _multi(
+    name: str, *subs: Attribute, description: str = "", mutability: str = "readWrite", required: bool = False
+) -> Attribute:
     return Attribute(
-        name, COMPLEX, multi_valued=True, mutability=mutability, sub_attributes=subs, description=description
+        name,
+        COMPLEX,
+        multi_valued=True,
+        mutability=mutability,
+        sub_attributes=subs,
+        description=description,
+        required=required,
     )
 
 
@@ -100,6 +108,7 @@ CORE = Schema(
             Attribute("secondary", BOOLEAN),
             Attribute("verified", BOOLEAN),
             Attribute("pendingVerificationData", mutability=READ_ONLY),
+            required=True,
         ),
         _multi("phoneNumbers", *_VALUE_TYPE_PRIMARY, Attribute("verified", BOOLEAN, mutability=READ_ONLY)),
         _multi("ims", *_VALUE_TYPE_PRIMARY),
