@@ -454,7 +454,7 @@ def test_filters_projection_and_search_work_on_apps(admin: Admin) -> None:
         "8c6b1f0e2d7a4c3b9e5f1a2b3c4d5e6f",
         "5d1f0c9e8b7a46e3a2c1b0f9e8d7c6b5",
     }
-    assert all(set(app) == {"id", "name"} for app in found["Resources"])
+    assert all(set(app) == {"schemas", "id", "name"} for app in found["Resources"])  # and what is always returned
     searched = admin.post(
         "Apps/.search",
         {"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": 'displayName co "SPA"'},
