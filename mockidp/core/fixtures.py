@@ -758,8 +758,6 @@ def _client_metadata(
     return found
 
 
-
-
 def _groups(
     entries: list[tuple[str, str, Any]], users: dict[str, User], problems: list[Problem]
 ) -> tuple[tuple[Group, ...], dict[str, User]]:
