@@ -86,11 +86,20 @@ def invalid_token(description: str, status: int = 401) -> OAuthError:
 class ScimError(Exception):
     """An error from the `/admin/v1` (SCIM) part of the domain."""
 
-    def __init__(self, status: int, detail: str, message_id: str) -> None:
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        message_id: str,
+        scim_type: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
         self.message_id = message_id
+        self.scim_type = scim_type  # RFC 7644 §3.12: invalidFilter, invalidValue, uniqueness, …
+        self.headers = headers or {}
 
 
 def scim_unauthorized() -> ScimError:

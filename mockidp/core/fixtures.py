@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from mockidp.core import ids
 from mockidp.core.errors import OAuthError
 from mockidp.core.model import (
     AUTHORIZATION_CODE,
@@ -30,6 +31,7 @@ from mockidp.core.model import (
     DomainSettings,
     FixedCode,
     Fixtures,
+    Group,
     ImpersonationRule,
     Resource,
     Trust,
@@ -160,6 +162,16 @@ def _rule(value: str) -> str | None:
     return None
 
 
+def _hex_id(value: str) -> str | None:
+    ok = re.fullmatch(r"[0-9a-f]{32}", value)
+    return None if ok else f"must be 32 lowercase hexadecimal digits (a SCIM id such as {'0' * 31}1), got {value!r}"
+
+
+def _ocid(value: str) -> str | None:
+    ok = re.fullmatch(r"ocid1\.[a-z0-9]+\.[a-z0-9-]+\.[a-z0-9-]*\.[a-z0-9._-]+", value)
+    return None if ok else f'must be an OCID such as "ocid1.user.oc1..aaaaaaaa…", got {value!r}'
+
+
 def _one_of(*allowed: str) -> Check:
     return lambda value: None if value in allowed else f"must be one of {', '.join(allowed)}, got {value!r}"
 
@@ -240,6 +252,7 @@ CLIENT_FIELDS = {
     "cors_origins": Field(STRS, [], item_check=_origin),
     "claims": Field(TABLE, {}, _claims),
     "refresh_token_rotation": Field(BOOL, None),  # None: the domain's setting
+    "active": Field(BOOL, True),
 }
 USER_FIELDS = {
     "user_name": Field(STR, check=_token),
@@ -260,6 +273,14 @@ USER_FIELDS = {
     "phone_number": Field(STR, ""),
     "locale": Field(STR, "en"),
     "timezone": Field(STR, "America/Chicago"),
+    "id": Field(STR, None, _hex_id),
+    "ocid": Field(STR, None, _ocid),
+    "active": Field(BOOL, True),
+}
+GROUP_FIELDS = {
+    "display_name": Field(STR, check=_nonempty),
+    "description": Field(STR, ""),
+    "members": Field(STRS, []),
 }
 CODE_FIELDS = {
     "code": Field(STR, check=_token),
@@ -295,6 +316,7 @@ LIST_SECTIONS = {
     "codes": CODE_FIELDS,
     "trusts": TRUST_FIELDS,
     "client_metadata": CLIENT_METADATA_FIELDS,
+    "groups": GROUP_FIELDS,
 }
 SECTIONS = ("domain", *LIST_SECTIONS)
 
@@ -406,11 +428,15 @@ def build_client(values: dict[str, Any]) -> Client:
         jwks=values["jwks"],
         cors_origins=tuple(values["cors_origins"]),
         claims=dict(values["claims"]),
+        active=values.get("active", True),
     )
 
 
 def build_user(values: dict[str, Any]) -> User:
     values = dict(values)
+    values["id"] = values.get("id") or ids.stable_guid("user", values["user_name"])
+    values["ocid"] = values.get("ocid") or ids.stable_ocid("user", values["id"])
+    values.setdefault("active", True)
     values["groups"] = tuple(values["groups"])
     values["app_roles"] = tuple(values["app_roles"])
     values["claims"] = dict(values["claims"])
@@ -582,6 +608,7 @@ ID_KEYS = {
     "codes": "code",
     "trusts": "issuer",
     "client_metadata": "url",
+    "groups": "display_name",
 }
 
 
@@ -663,6 +690,13 @@ def _read(directory: Path) -> tuple[Fixtures | None, list[Problem]]:
         clients[client.client_id] = with_keys(client, directory)
 
     users = {v["user_name"]: build_user(v) for _, _, v in checked["users"]}
+    user_ids: dict[str, tuple[str, str]] = {}
+    for (file, path, _), user in zip(checked["users"], users.values(), strict=True):
+        first = user_ids.setdefault(user.guid, (file, path))
+        if first != (file, path):
+            message = f"duplicate id {user.guid!r} (first in {first[0]}: {first[1]})"
+            problems.append(Problem(file, f"{path}.id", message))
+    groups, users = _groups(checked["groups"], users, problems)
 
     codes: dict[str, FixedCode] = {}
     for file, path, values in checked["codes"]:
@@ -702,7 +736,17 @@ def _read(directory: Path) -> tuple[Fixtures | None, list[Problem]]:
         trusts.append(replace(trust, keys=keys))
 
     client_metadata = _client_metadata(directory, domain, checked["client_metadata"], problems)
-    fixtures = Fixtures(directory, domain, tuple(resources), clients, users, codes, tuple(trusts), client_metadata)
+    fixtures = Fixtures(
+        directory,
+        domain,
+        tuple(resources),
+        clients,
+        users,
+        codes,
+        tuple(trusts),
+        client_metadata=client_metadata,
+        groups=groups,
+    )
     return (None if problems else fixtures), problems
 
 
@@ -741,6 +785,38 @@ def _client_metadata(
             continue
         found[values["url"]] = local
     return found
+
+
+def _groups(
+    entries: list[tuple[str, str, Any]], users: dict[str, User], problems: list[Problem]
+) -> tuple[tuple[Group, ...], dict[str, User]]:
+    """`[[groups]]` and the users' `groups` keys made one membership: a group's members are its `members` plus
+    every user whose `groups` names it; a user's `groups` are the names it lists plus every group listing it. A
+    name in a user's `groups` that no `[[groups]]` entry has is a group of its own (no description)."""
+    members: dict[str, list[str]] = {}
+    descriptions: dict[str, str] = {}
+    for file, path, values in entries:
+        name = values["display_name"]
+        descriptions[name] = values["description"]
+        members[name] = []
+        for index, user_name in enumerate(values["members"]):
+            if user_name not in users:
+                problems.append(Problem(file, f"{path}.members[{index}]", f"no user with user_name {user_name!r}"))
+            elif user_name not in members[name]:
+                members[name].append(user_name)
+    for user in users.values():
+        for name in user.groups:
+            listed = members.setdefault(name, [])
+            if user.user_name not in listed:
+                listed.append(user.user_name)
+    by_user: dict[str, list[str]] = {name: list(user.groups) for name, user in users.items()}
+    for name, listed in members.items():
+        for user_name in listed:
+            if name not in by_user[user_name]:
+                by_user[user_name].append(name)
+    users = {name: replace(user, groups=tuple(by_user[name])) for name, user in users.items()}
+    groups = tuple(Group(name, descriptions.get(name, ""), tuple(listed)) for name, listed in members.items())
+    return groups, users
 
 
 def check_fixtures(directory: str | Path) -> list[Problem]:

@@ -66,6 +66,7 @@ def entry(
     outcome: Mapping[str, Any] | None,
     fault: str | None = None,
     authenticated_client: str | None = None,
+    body: Any = None,
 ) -> Record:
     """A journal entry for one request (no HTTP here: the web layer passes what it read). `status` is None
     when the connection was dropped on purpose. `authenticated_client`, when the domain already knows it,
@@ -109,7 +110,26 @@ def entry(
     if clipped or any(len(value) > MAX_VALUE for value in kept.values()):
         # Say what was cut, so a test that looks for a long value knows why it is not there whole.
         record["truncated"] = list(dict.fromkeys(clipped)) or ["params: values over 200 characters cut"]
+    if body is not None:  # the JSON body of an admin-API request, passwords and secrets redacted
+        record["body"] = redact_json(body)
     return record
+
+
+MAX_JSON_ITEMS = 100
+
+
+def redact_json(value: Any, name: str = "") -> Any:
+    """A JSON value fit for the journal: secrets (`password`, any `*secret*`) redacted, strings and lists cut."""
+    lowered = name.lower()
+    if lowered == "password" or "secret" in lowered or lowered in SECRET_PARAMS:
+        return REDACTED
+    if isinstance(value, dict):
+        return {key: redact_json(item, str(key)) for key, item in list(value.items())[:MAX_JSON_ITEMS]}
+    if isinstance(value, list):
+        return [redact_json(item, name) for item in value[:MAX_JSON_ITEMS]]
+    if isinstance(value, str):
+        return redact(name, value)
+    return value
 
 
 def _clip(value: Any, limit: int, what: str, clipped: list[str]) -> Any:

@@ -90,6 +90,7 @@ class Client:
     cors_origins: tuple[str, ...] = ()  # browser origins that may call the token endpoints as this client
     claims: dict[str, Any] = field(default_factory=dict)
     refresh_token_rotation: bool | None = None  # None: the domain's setting
+    active: bool = True  # an App deactivated through the admin API (`active: false`) cannot authenticate
     keys: tuple[VerificationKey, ...] = field(default=(), compare=False, repr=False)  # read from the two files
 
     metadata_url: str | None = None  # set for a client described by a Client ID Metadata Document (its client_id)
@@ -139,10 +140,26 @@ class User:
     phone_number: str = ""
     locale: str = "en"
     timezone: str = "America/Chicago"
+    id: str = ""  # the SCIM id = the tokens' user_id; empty = derived from the user name (build_user fills it)
+    ocid: str = ""  # empty = derived from the id
+    active: bool = True  # false: no sign-in, no token grant (the admin API's `active`)
 
     @property
     def guid(self) -> str:
-        return ids.stable_guid("user", self.user_name)
+        return self.id or ids.stable_guid("user", self.user_name)
+
+
+@dataclass(frozen=True)
+class Group:
+    """A `[[groups]]` entry, with the members the users' own `groups` keys add (see fixtures.py)."""
+
+    display_name: str
+    description: str = ""
+    members: tuple[str, ...] = ()  # user names
+
+    def guid(self, tenant: str) -> str:
+        """The SCIM id, the same one the `groups` claim has always carried for this name."""
+        return ids.stable_guid("group", tenant, self.display_name)
 
 
 @dataclass(frozen=True)
@@ -209,3 +226,4 @@ class Fixtures:
     codes: dict[str, FixedCode] = field(default_factory=dict)
     trusts: tuple[Trust, ...] = ()
     client_metadata: dict[str, Path] = field(default_factory=dict)  # CIMD url -> local file that serves it
+    groups: tuple[Group, ...] = ()
