@@ -34,7 +34,7 @@ from tests.raw_http import send as send_bytes
 
 READ_TIMEOUT = 1.0  # head and body deadlines of the fuzzed server: a request the fuzz leaves unfinished ends soon
 FUZZ = settings(
-    max_examples=120,
+    max_examples=100,
     derandomize=True,
     deadline=None,
     database=None,
@@ -161,6 +161,7 @@ class Fuzzed:
     port: int
     log: LogRecorder
     tokens: list[str]
+    admin_token: str = ""
     seen: Counter = field(default_factory=Counter)  # (status, error) of the answers in the current test
 
     def reached(self, at_least: int) -> None:
@@ -181,9 +182,30 @@ def fuzzed() -> Iterator[Fuzzed]:
         with serving(app, head_timeout=READ_TIMEOUT) as port:
             fuzzed = Fuzzed(port, recorder, [])
             fuzzed.tokens = _tokens(fuzzed)
+            fuzzed.admin_token = _admin_token(fuzzed)
             yield fuzzed
     finally:
         root.removeHandler(recorder)
+
+
+ADMIN_CLIENT, ADMIN_SECRET = "f0a1b2c3d4e5f60718293a4b5c6d7e8f", "fuzz-admin-secret"
+
+
+def _admin_token(fuzzed: Fuzzed) -> str:
+    """A client token of an Identity Domain Administrator added at run time, for the admin API."""
+    client = {
+        "client_secret": ADMIN_SECRET,
+        "grant_types": ["client_credentials"],
+        "app_roles": ["Identity Domain Administrator"],
+    }
+    answer = send(fuzzed, control_request("PUT", f"/clients/{ADMIN_CLIENT}", json.dumps(client).encode()))
+    assert answer.status == 201, answer
+    basic = b"Basic " + base64.b64encode(f"{ADMIN_CLIENT}:{ADMIN_SECRET}".encode())
+    form = [(b"Authorization", basic), (b"Content-Type", b"application/x-www-form-urlencoded")]
+    body = encode_form([("grant_type", "client_credentials"), ("scope", "urn:opc:idm:__myscopes__")])
+    answer = send(fuzzed, http_request("POST", b"/oauth2/v1/token", form, body))
+    assert answer.status == 200, answer
+    return json.loads(answer.body)["access_token"]
 
 
 def _tokens(fuzzed: Fuzzed) -> list[str]:
@@ -253,8 +275,11 @@ def check(fuzzed: Fuzzed, path: str, answer: Answer, sent: bytes, *, shape_of_bo
     elif path.startswith("/mockidp/"):
         assert {"error", "error_description"} <= set(error) <= {"error", "error_description", "problems", "ecid"}
         assert isinstance(error["error_description"], str) and error["error_description"], where
-    elif path.startswith("/admin/v1/SigningCert/") and "schemas" in error:
+    elif path.startswith("/admin/v1/") and "schemas" in error:
         assert set(error) >= {"schemas", "detail", "status"}, where
+        assert error["status"] == str(answer.status), where
+    elif path.startswith("/admin/v1/") and not path.startswith("/admin/v1/SigningCert/"):
+        raise AssertionError(f"an admin API error outside the SCIM shape\n{where}")
     else:
         assert set(error) == {"error", "error_description", "ecid"}, where
         assert error["ecid"] == answer.headers.get("x-oracle-dms-ecid"), where
@@ -592,3 +617,70 @@ def test_tokens_with_any_times(fuzzed: Fuzzed) -> None:
     fuzzed.seen.clear()
     fuzz()
     fuzzed.reached(4)
+
+
+ADMIN_TYPES = [
+    "Users",
+    "Groups",
+    "Me",
+    "Apps",
+    "AppRoles",
+    "Grants",
+    "ApiKeys",
+    "MyApps",
+    "CustomClaims",
+    "IdentityPropagationTrusts",
+    "ServiceProviderConfig",
+    "ResourceTypes",
+    "Schemas",
+    "Nothing",
+]
+SCIM_QUERY = ["filter", "sortBy", "sortOrder", "startIndex", "count", "attributes", "attributeSets", "page", "limit"]
+SCIM_VALUES = [
+    'userName eq "user@example.com"',
+    'displayName co "a" and (x pr or y gt 1)',
+    "emails[type eq",
+    "-1",
+    "9" * 30,
+    "ascending",
+    "all",
+    "never",
+    "meta.created",
+    'userName sw "\\"',
+]
+
+
+def test_admin_api_requests(fuzzed: Fuzzed) -> None:
+    """The SCIM admin API with an administrator's token: any path, method, query and JSON body."""
+
+    @FUZZ
+    @given(data=st.data())
+    def fuzz(data: st.DataObject) -> None:
+        kind = data.draw(st.sampled_from(ADMIN_TYPES))
+        tail = data.draw(st.sampled_from(["", "", "/.search", "/" + "0" * 32, "/%00", "/user@example.com"]))
+        path = f"/admin/v1/{kind}{tail}"
+        method = data.draw(st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE"]))
+        query = encode_form(
+            data.draw(
+                st.lists(
+                    st.tuples(st.sampled_from(SCIM_QUERY), st.one_of(st.sampled_from(SCIM_VALUES), texts)), max_size=3
+                )
+            )
+        )
+        body = b""
+        if method in ("POST", "PUT", "PATCH"):
+            body = data.draw(st.one_of(json_values.map(lambda v: json.dumps(v).encode()), st.binary(max_size=40)))
+        headers = [
+            (b"Authorization", b"Bearer " + fuzzed.admin_token.encode()),
+            (
+                b"Content-Type",
+                data.draw(st.sampled_from([b"application/scim+json", b"application/json", b"text/plain"])),
+            ),
+        ]
+        target = path.encode() + (b"?" + query if query else b"")
+        sent = http_request(method, target, headers, body)
+        check(fuzzed, path, send(fuzzed, sent), sent)
+
+    fuzzed.seen.clear()
+    fuzz()
+    fuzzed.reached(8)

@@ -9,6 +9,7 @@ import logging
 import socket
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -342,3 +343,54 @@ def test_a_body_in_time_is_served_on_the_deadline_server(deadlines: int) -> None
         ),
     )
     assert answer.status == 200, answer.raw
+
+
+# ---------------------------------------------------------------------------------------------- the admin API
+
+
+@pytest.fixture(scope="module")
+def admin_idp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[MockIdP, str]]:
+    from tests.admin_support import client_token, write_admin_fixtures
+
+    with MockIdP(write_admin_fixtures(tmp_path_factory.mktemp("admin")), log_level="info") as server:
+        yield server, client_token(server)
+
+
+@pytest.mark.parametrize(("body", "message"), CONTROL_BODIES)
+def test_admin_api_json_that_nothing_could_use_is_the_scim_400(
+    admin_idp: tuple[MockIdP, str], caplog: pytest.LogCaptureFixture, body: bytes, message: str
+) -> None:
+    idp, token = admin_idp
+    response = requests.post(
+        f"{idp.url}/admin/v1/Users",
+        data=body,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/scim+json"},
+        timeout=10,
+    )
+    assert response.status_code == 400, response.text
+    error = response.json()
+    assert error["status"] == "400" and message in error["detail"], error
+    assert error["urn:ietf:params:scim:api:oracle:idcs:extension:messages:Error"]["messageId"] == (
+        "error.common.common.invalidSyntax"
+    )
+    no_errors_logged(caplog)
+
+
+def test_admin_api_body_deadline_is_the_scim_408(tmp_path: Path) -> None:
+    from tests.admin_support import client_token, write_admin_fixtures
+
+    domain = IdentityDomain.load(write_admin_fixtures(tmp_path))
+    app = create_app([domain], ServerSettings(body_timeout=DEADLINE))
+    with serving(app) as port:
+        idp = MockIdP.attach(f"http://127.0.0.1:{port}")
+        token = client_token(idp)
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(
+                b"POST /admin/v1/Users HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+                b"Content-Type: application/scim+json\r\nContent-Length: 100\r\n\r\n{" % token.encode()
+            )
+            answer = read_all(sock)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408 Request Timeout\r\n") and b"connection: close" in head.lower(), head
+    error = json.loads(body)
+    assert error["status"] == "408" and "did not arrive within 0.5 seconds" in error["detail"], error
