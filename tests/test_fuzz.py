@@ -499,6 +499,29 @@ def test_headers_cookies_and_methods(fuzzed: Fuzzed) -> None:
     fuzzed.reached(8)
 
 
+ODD_REQUESTS = [
+    b"CONNECT 127.0.0.1:1 HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    b"GET http://elsewhere.example/oauth2/v1/userinfo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    b"GET /%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    b"GET /oauth2/v1/userinfo HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade, close\r\n"
+    b"Sec-WebSocket-Key: x\r\nSec-WebSocket-Version: 13\r\n\r\n",
+    b"GET /oauth2/v1/userinfo HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nConnection: Upgrade, close\r\n\r\n",
+    b"POST /oauth2/v1/token HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+    b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 5\r\nConnection: close\r\n\r\nab=cd",
+    b"GET /oauth2/v1/userinfo HTTP/1.0\r\n\r\n",
+    b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+    b"POST /oauth2/v1/token HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    b"POST /oauth2/v1/token HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
+]
+
+
+def test_odd_but_parseable_requests(fuzzed: Fuzzed) -> None:
+    """Methods, targets and upgrades that HTTP/1.1 allows but no endpoint here takes."""
+    for sent in ODD_REQUESTS:
+        check(fuzzed, "/", send(fuzzed, sent), sent, shape_of_body=False)
+
+
 def test_malformed_requests(fuzzed: Fuzzed) -> None:
     """Requests broken at the HTTP level: bytes in the method, target, version, header names and values."""
 
