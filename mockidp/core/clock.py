@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import datetime
+import math
 import time
 
 from mockidp.core.store import Store
@@ -50,3 +52,17 @@ class Clock:
 
     def reset(self) -> None:
         self._store.delete(_NS, _KEY)
+
+
+def iso(instant: float) -> str:
+    """An instant as ISO 8601 UTC for messages; any number, even one no date can hold (a token's `exp` is
+    whatever its signer put there), so that a message never fails."""
+    try:
+        return datetime.datetime.fromtimestamp(instant, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, ValueError, OSError):
+        return f"Unix time {instant:g}" if isinstance(instant, float) else f"Unix time {instant}"
+
+
+def is_instant(value: object) -> bool:
+    """A JSON number usable as Unix seconds: not a boolean, finite."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

@@ -6,7 +6,6 @@ is the only state they need (revoked `jti`s, kept until the token would have exp
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +13,7 @@ import jwt
 
 from mockidp.core import refresh_tokens
 from mockidp.core.claims import Grant, access_token_claims, id_token_claims
+from mockidp.core.clock import is_instant, iso
 
 if TYPE_CHECKING:
     from mockidp.core.domain import IdentityDomain, Urls
@@ -143,12 +143,14 @@ def verify_token(
         )
     now = domain.clock.now()
     exp, nbf = claims.get("exp"), claims.get("nbf")
-    if not isinstance(exp, int | float):
+    if exp is None:
         raise TokenRejected("The token has no exp claim.")
+    if not is_instant(exp):
+        raise TokenRejected(f"The token's exp must be a number of seconds since the epoch, got {exp!r:.40}.")
     if exp <= now and not allow_expired:
-        raise TokenRejected(f"The token expired at {_iso(exp)}.")
-    if isinstance(nbf, int | float) and nbf > now:
-        raise TokenRejected(f"The token is not valid before {_iso(nbf)}.")
+        raise TokenRejected(f"The token expired at {iso(exp)}.")
+    if is_instant(nbf) and nbf > now:
+        raise TokenRejected(f"The token is not valid before {iso(nbf)}.")
     if claims.get("jti") and domain.store.get(REVOKED, str(claims["jti"])) is not None:
         raise TokenRejected("The token has been revoked.")
     return claims
@@ -159,7 +161,3 @@ def revoke_token_claims(domain: IdentityDomain, claims: dict[str, Any]) -> None:
     exp = claims.get("exp")
     expires_at = float(exp) if isinstance(exp, int | float) and not isinstance(exp, bool) else None
     domain.store.put(REVOKED, str(claims["jti"]), {"exp": exp}, expires_at=expires_at)
-
-
-def _iso(instant: float) -> str:
-    return datetime.datetime.fromtimestamp(instant, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

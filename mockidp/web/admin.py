@@ -9,13 +9,14 @@ this domain, or an OCI request signature (`Authorization: Signature keyId=…`),
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import parse_qs
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from mockidp.web.guard import BodyTimeout
 
 SCIM_JSON = "application/scim+json"
 BODY_KEY = "mockidp.admin_body"  # the parsed JSON body, for the request journal (which redacts passwords)
@@ -70,11 +71,19 @@ def _target(request: Request) -> str:
 
 async def _body(request: Request) -> bytes:
     settings = request.app.state.settings
+    errors = _core()[3]
     body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > settings.max_body_bytes:
-            raise _core()[3].too_large(f"The request body is larger than {settings.max_body_bytes} bytes.")
+    try:
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > settings.max_body_bytes:
+                raise errors.too_large(f"The request body is larger than {settings.max_body_bytes} bytes.")
+    except BodyTimeout as exc:  # the body deadline of web/guard.py, in the SCIM shape
+        raise errors.ScimError(
+            408, exc.description, "error.common.common.requestTimeout", headers=exc.headers
+        ) from None
+    except ClientDisconnect:
+        raise errors.invalid_syntax("The client closed the connection before sending the whole body.") from None
     return body
 
 
@@ -85,10 +94,12 @@ def _json(request: Request, body: bytes) -> Any:
         raise errors.invalid_syntax(f"Send the body as {SCIM_JSON} or application/json, not {content_type}.")
     if not body.strip():
         raise errors.invalid_syntax("The request needs a JSON body.")
+    from mockidp.web import json_input
+
     try:
-        parsed = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise errors.invalid_syntax(f"The body is not valid JSON: {exc}.") from None
+        parsed = json_input.parse(body)  # strict: depth, NaN, huge numbers, duplicate keys (as the control plane)
+    except json_input.JsonInputError as exc:
+        raise errors.invalid_syntax(str(exc)) from None
     request.scope[BODY_KEY] = parsed
     return parsed
 

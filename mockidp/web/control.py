@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import hmac
-import json
 import math
 from typing import Any
 
@@ -21,6 +20,7 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockidp.core import cimd, faults, forge, journal, runtime
+from mockidp.core.clock import iso
 from mockidp.core.domain import IdentityDomain, Urls
 from mockidp.core.errors import ControlError, OAuthError
 from mockidp.web.context import base_url, domain_of
@@ -55,10 +55,12 @@ async def json_body(request: Request, *, required: bool = True) -> Any:
         if required:
             raise ControlError(400, "The request needs a JSON body.")
         return {}
+    from mockidp.web import json_input  # only control calls with a body need it: not at start-up
+
     try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ControlError(400, f"The body is not valid JSON: {exc}.") from None
+        return json_input.parse(body)
+    except json_input.JsonInputError as exc:
+        raise ControlError(400, str(exc)) from None
 
 
 async def read_body_or_refuse(request: Request) -> bytes:
@@ -111,7 +113,7 @@ async def clear_faults(request: Request) -> Response:
 
 def clock_state(domain: IdentityDomain) -> dict[str, Any]:
     state = domain.clock.state()
-    state["iso"] = _iso(state["now"])
+    state["iso"] = iso(state["now"])
     return state
 
 
@@ -172,10 +174,6 @@ def _instant(value: Any) -> float:
     return float(value)
 
 
-def _iso(instant: float) -> str:
-    return datetime.datetime.fromtimestamp(instant, datetime.UTC).isoformat().replace("+00:00", "Z")
-
-
 # ---------------------------------------------------------------------------------------------- keys
 
 
@@ -226,7 +224,9 @@ async def list_requests(request: Request) -> Response:
     if endpoint is not None and endpoint not in JOURNAL_ENDPOINTS:
         raise ControlError(400, f"endpoint: must be one of {', '.join(JOURNAL_ENDPOINTS)}; got {endpoint!r}.")
     limit = query.get("limit")
-    if limit is not None and (not limit.isdigit() or not 1 <= int(limit) <= journal.LIMIT):
+    if limit is not None and (
+        not (limit.isascii() and limit.isdigit() and len(limit) <= 6) or not 1 <= int(limit) <= journal.LIMIT
+    ):
         raise ControlError(400, f"limit: must be a whole number from 1 to {journal.LIMIT}, got {limit!r}.")
     found = journal.entries(
         _domain(request).store,
