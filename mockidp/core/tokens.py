@@ -88,52 +88,150 @@ class TokenRejected(Exception):
     """A presented token cannot be used; the message says why, in a sentence for the client."""
 
 
+@dataclass(frozen=True)
+class Check:
+    """One check of a presented token: its name (signature, tenant, type, issuer, expiry, not_before,
+    revocation, audience), whether it passed, and why, in a sentence."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What `inspect_token` found: the header and claims (unverified when the signature failed) and each check
+    in order. The token is good when every check passed."""
+
+    header: dict[str, Any] | None
+    claims: dict[str, Any] | None
+    checks: tuple[Check, ...]
+
+    @property
+    def rejection(self) -> Check | None:
+        return next((check for check in self.checks if not check.ok), None)
+
+
 def verify_token(
     domain: IdentityDomain, token: str, *, tok_type: str = "AT", allow_expired: bool = False
 ) -> dict[str, Any]:
     """The claims of a token this domain issued and that is still good now, or `TokenRejected`.
     `allow_expired` accepts a token past its `exp` (an `id_token_hint` at logout may be expired)."""
+    verdict = inspect_token(domain, token, tok_type=tok_type, allow_expired=allow_expired, first_failure=True)
+    rejection = verdict.rejection
+    if rejection is not None:
+        raise TokenRejected(rejection.detail)
+    assert verdict.claims is not None
+    return verdict.claims
+
+
+def inspect_token(
+    domain: IdentityDomain,
+    token: str,
+    *,
+    tok_type: str | None = None,
+    allow_expired: bool = False,
+    issuers: tuple[str, ...] = (),
+    audience: str | None = None,
+    first_failure: bool = False,
+) -> Verdict:
+    """Check a token against this domain: signature and kid, tenant, type (when `tok_type` is given), issuer
+    (when `issuers` are given), expiry, not-before, revocation, audience (when `audience` is given). The one
+    verifier: `verify_token` is this, stopping at the first failure; the console shows every check."""
+    checks: list[Check] = []
+
+    def done(name: str, ok: bool, detail: str) -> bool:
+        checks.append(Check(name, ok, detail))
+        return not ok and first_failure
+
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError:
-        raise TokenRejected("The token is not a JWT.") from None
+        checks.append(Check("format", False, "The token is not a JWT."))
+        return Verdict(None, None, tuple(checks))
     key = domain.keys.find(header.get("kid"))
+    claims: dict[str, Any] = {}
     if key is None:
-        raise TokenRejected("The token was not signed by a key of this identity domain.")
-    try:
-        claims = jwt.decode(
-            token,
-            key.public_key,
-            algorithms=["RS256"],
-            options={
-                "verify_exp": False,
-                "verify_iat": False,
-                "verify_nbf": False,
-                "verify_aud": False,
-                "verify_iss": False,
-            },
-        )
-    except jwt.InvalidSignatureError:
-        raise TokenRejected("The token signature does not verify with this identity domain's keys.") from None
-    except jwt.PyJWTError as exc:
-        raise TokenRejected(f"The token is malformed: {exc}.") from None
-    if claims.get("tenant", domain.tenant) != domain.tenant:  # e.g. two domains whose fixtures share a key
-        raise TokenRejected(f"The token was issued by another identity domain ({claims.get('tenant')}).")
-    if claims.get("tok_type", "AT") != tok_type:
-        raise TokenRejected(
-            f"The token is not an {'access' if tok_type == 'AT' else 'ID'} token (tok_type {claims.get('tok_type')!r})."
-        )
+        if done("signature", False, "The token was not signed by a key of this identity domain."):
+            return Verdict(header, None, tuple(checks))
+        claims = _unverified_claims(token)
+    else:
+        try:
+            claims = jwt.decode(token, key.public_key, algorithms=["RS256"], options=_SIGNATURE_ONLY)
+            ok, detail = True, f"RS256 signature by {key.kid}, a published key of this identity domain."
+        except jwt.InvalidSignatureError:
+            ok, detail = False, "The token signature does not verify with this identity domain's keys."
+        except jwt.PyJWTError as exc:
+            ok, detail = False, f"The token is malformed: {exc}."
+        if done("signature", ok, detail):
+            return Verdict(header, None, tuple(checks))
+        if not ok:
+            claims = _unverified_claims(token)
+    tenant = claims.get("tenant", domain.tenant)
+    if tenant != domain.tenant:  # e.g. two domains whose fixtures share a key
+        stop = done("tenant", False, f"The token was issued by another identity domain ({claims.get('tenant')}).")
+    else:
+        stop = done("tenant", True, f"Issued for this identity domain ({domain.tenant}).")
+    if stop:
+        return Verdict(header, claims, tuple(checks))
+    if tok_type is not None and claims.get("tok_type", "AT") != tok_type:
+        kind = "access" if tok_type == "AT" else "ID"
+        if done("type", False, f"The token is not an {kind} token (tok_type {claims.get('tok_type')!r})."):
+            return Verdict(header, claims, tuple(checks))
+    if issuers:
+        iss = claims.get("iss")
+        if iss in issuers:
+            stop = done("issuer", True, f"iss {iss!r} is this identity domain's issuer.")
+        else:
+            stop = done("issuer", False, f"The token's iss {iss!r} is not this identity domain's ({issuers[0]!r}).")
+        if stop:
+            return Verdict(header, claims, tuple(checks))
     now = domain.clock.now()
     exp, nbf = claims.get("exp"), claims.get("nbf")
     if not isinstance(exp, int | float):
-        raise TokenRejected("The token has no exp claim.")
-    if exp <= now and not allow_expired:
-        raise TokenRejected(f"The token expired at {_iso(exp)}.")
+        stop = done("expiry", False, "The token has no exp claim.")
+    elif exp <= now and not allow_expired:
+        stop = done("expiry", False, f"The token expired at {_iso(exp)}.")
+    else:
+        stop = done("expiry", True, f"Valid until {_iso(exp)}.")
+    if stop:
+        return Verdict(header, claims, tuple(checks))
     if isinstance(nbf, int | float) and nbf > now:
-        raise TokenRejected(f"The token is not valid before {_iso(nbf)}.")
+        if done("not_before", False, f"The token is not valid before {_iso(nbf)}."):
+            return Verdict(header, claims, tuple(checks))
+    elif not first_failure:
+        done("not_before", True, f"Valid since {_iso(nbf)}." if isinstance(nbf, int | float) else "No nbf claim.")
     if claims.get("jti") and domain.store.get(REVOKED, str(claims["jti"])) is not None:
-        raise TokenRejected("The token has been revoked.")
-    return claims
+        if done("revocation", False, "The token has been revoked."):
+            return Verdict(header, claims, tuple(checks))
+    elif not first_failure:
+        done("revocation", True, "Not revoked." if claims.get("jti") else "No jti claim: it cannot be revoked.")
+    if audience is not None:
+        aud = claims.get("aud")
+        audiences = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
+        if audience in audiences:
+            done("audience", True, f"aud contains {audience!r}.")
+        else:
+            done("audience", False, f"The token's aud {aud!r} does not contain {audience!r}.")
+    return Verdict(header, claims, tuple(checks))
+
+
+def _unverified_claims(token: str) -> dict[str, Any]:
+    """The claims as written, for showing what a rejected token says (never for trusting it)."""
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+_SIGNATURE_ONLY = {
+    "verify_exp": False,
+    "verify_iat": False,
+    "verify_nbf": False,
+    "verify_aud": False,
+    "verify_iss": False,
+}
 
 
 def revoke_token_claims(domain: IdentityDomain, claims: dict[str, Any]) -> None:

@@ -6,7 +6,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from mockidp.core.domain import IdentityDomain
-from mockidp.web import authorize, control, device, discovery, jwks, logout, signin, token, userinfo
+from mockidp.web import authorize, console, control, device, discovery, jwks, logout, signin, token, userinfo
 from mockidp.web.context import DomainSelector, ServerSettings, check_distinct_tenants
 from mockidp.web.cors import Cors
 from mockidp.web.errors import EXCEPTION_HANDLERS
@@ -33,6 +33,7 @@ def create_app(domains: list[IdentityDomain], settings: ServerSettings | None = 
     middleware = [Middleware(OracleHeaders), Middleware(DomainSelector, domains=domains), Middleware(Cors)]
     if settings.control:  # without the control plane nobody can queue a fault or read the journal
         routes.append(control.mount(settings.control_token))
+        routes.extend(console.routes)  # the page is no secret; the API calls it makes are guarded
         middleware.append(Middleware(Interceptor, settings=settings))
     app = Starlette(routes=routes, middleware=middleware, exception_handlers=EXCEPTION_HANDLERS)
     app.state.settings = settings

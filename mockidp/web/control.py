@@ -21,14 +21,18 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockidp.core import faults, forge, journal, runtime
-from mockidp.core.domain import IdentityDomain
+from mockidp.core.console import debugger
+from mockidp.core.domain import IdentityDomain, Urls
 from mockidp.core.errors import ControlError, OAuthError
+from mockidp.core.tokens import inspect_token
+from mockidp.web import console
 from mockidp.web.context import domain_of, urls_of
 from mockidp.web.forms import read_body
 from mockidp.web.openapi import openapi_document
 
 PREFIX = "/mockidp/v1"
 MAX_CLOCK_SECONDS = 100 * 366 * 86400
+MAX_TOKEN_CHARS = 16 * 1024
 
 
 class ControlGuard:
@@ -69,6 +73,14 @@ async def read_body_or_refuse(request: Request) -> bytes:
 
 def _domain(request: Request) -> IdentityDomain:
     return domain_of(request)
+
+
+def _urls(request: Request) -> Urls:
+    """The domain's URLs: inside this mount the root path ends with PREFIX, which is not part of the domain URL."""
+    urls = urls_of(request)
+    if urls.base.endswith(PREFIX):
+        return _domain(request).urls(urls.base[: -len(PREFIX)])
+    return urls
 
 
 # ---------------------------------------------------------------------------------------------- faults
@@ -200,7 +212,74 @@ async def retire_key(request: Request) -> Response:
 
 
 async def mint_token(request: Request) -> Response:
-    return JSONResponse(forge.mint(_domain(request), urls_of(request), await json_body(request)), 201)
+    return JSONResponse(forge.mint(_domain(request), _urls(request), await json_body(request)), 201)
+
+
+async def check_token(request: Request) -> Response:
+    """`{"token": "<JWT>", "audience"?: "…"}`: the header and claims, and each check against this domain."""
+    body = await json_body(request)
+    if not isinstance(body, dict) or not isinstance(body.get("token"), str) or not body["token"].strip():
+        raise ControlError(400, 'The body must be an object such as {"token": "eyJ…"} (the JWT to check).')
+    unknown = sorted(set(body) - {"token", "audience"})
+    if unknown:
+        raise ControlError(400, f"{', '.join(unknown)}: unknown field; expected token, audience.")
+    audience = body.get("audience")
+    if audience is not None and not isinstance(audience, str):
+        raise ControlError(400, "audience: must be a string (the aud the token must contain), or left out.")
+    if len(body["token"]) > MAX_TOKEN_CHARS:
+        raise ControlError(400, f"token: longer than {MAX_TOKEN_CHARS} characters; that is not a token of this domain.")
+    domain, urls = _domain(request), _urls(request)
+    verdict = inspect_token(domain, body["token"].strip(), issuers=(urls.issuer,), audience=audience or None)
+    rejection = verdict.rejection
+    return JSONResponse(
+        {
+            "valid": rejection is None,
+            "reason": rejection.detail if rejection else None,
+            "header": verdict.header,
+            "claims": verdict.claims,
+            "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in verdict.checks],
+            "now": domain.clock.now(),
+        }
+    )
+
+
+# ---------------------------------------------------------------------------------------------- console
+
+
+async def start_flow(request: Request) -> Response:
+    """Start a flow of the console's debugger: the callback is this domain's `/mockidp/console/callback`."""
+    urls = _urls(request)
+    flow = debugger.start(
+        _domain(request),
+        await json_body(request),
+        redirect_uri=urls.base + console.CALLBACK_PATH,
+        authorize_url=urls.base + "/oauth2/v1/authorize",
+    )
+    return JSONResponse(flow, 201)
+
+
+async def domain_overview(request: Request) -> Response:
+    """The domain at a glance: tenant, issuer, its URLs, lifetimes, and the names the other calls accept."""
+    domain, urls = _domain(request), _urls(request)
+    settings = domain.settings
+    return JSONResponse(
+        {
+            "tenant": domain.tenant,
+            "issuer": urls.issuer,
+            "url": urls.base,
+            "discovery_url": urls.base + "/.well-known/openid-configuration",
+            "jwks_url": urls.base + "/admin/v1/SigningCert/jwk",
+            "fixtures": str(domain.fixtures.directory),
+            "access_token_ttl": settings.access_token_ttl,
+            "refresh_token_ttl": settings.refresh_token_ttl,
+            "code_ttl": settings.code_ttl,
+            "session_ttl": settings.session_ttl,
+            "endpoints": list(faults.ENDPOINTS),
+            "named_errors": list(faults.NAMED_ERRORS),
+            "defects": list(forge.DEFECTS),
+            "clock": clock_state(domain),
+        }
+    )
 
 
 # ---------------------------------------------------------------------------------------------- journal
@@ -208,10 +287,11 @@ async def mint_token(request: Request) -> Response:
 
 async def list_requests(request: Request) -> Response:
     query = request.query_params
-    unknown = set(query) - {"endpoint", "client_id", "limit"}
+    unknown = set(query) - {"endpoint", "client_id", "status", "after", "limit"}
     if unknown:
         raise ControlError(
-            400, f"{', '.join(sorted(unknown))}: unknown query parameter; use endpoint, client_id, limit."
+            400,
+            f"{', '.join(sorted(unknown))}: unknown query parameter; use endpoint, client_id, status, after, limit.",
         )
     endpoint = query.get("endpoint")
     if endpoint is not None and endpoint not in (*faults.ENDPOINTS, "other"):
@@ -219,13 +299,22 @@ async def list_requests(request: Request) -> Response:
     limit = query.get("limit")
     if limit is not None and (not limit.isdigit() or not 1 <= int(limit) <= journal.LIMIT):
         raise ControlError(400, f"limit: must be a whole number from 1 to {journal.LIMIT}, got {limit!r}.")
+    status = query.get("status")
+    if status is not None and not journal.STATUS_FILTER.fullmatch(status):
+        raise ControlError(400, f"status: must be a status (401), a class (4xx) or dropped; got {status!r}.")
+    after = query.get("after")
+    if after is not None and (not after.isdigit() or len(after) > 12):
+        raise ControlError(400, f"after: must be the id of an entry (a whole number), got {after!r}.")
+    store = _domain(request).store
     found = journal.entries(
-        _domain(request).store,
+        store,
         endpoint=endpoint,
         client_id=query.get("client_id"),
+        status=status,
+        after=int(after) if after is not None else None,
         limit=int(limit) if limit else None,
     )
-    return JSONResponse({"requests": found})
+    return JSONResponse({"requests": found, "last_id": journal.last_id(store)})
 
 
 async def clear_requests(request: Request) -> Response:
@@ -344,6 +433,9 @@ ROUTES = [
     Route("/keys/next", publish_next_key, methods=["POST"]),
     Route("/keys/{kid}", retire_key, methods=["DELETE"]),
     Route("/tokens", mint_token, methods=["POST"]),
+    Route("/tokens/check", check_token, methods=["POST"]),
+    Route("/console/flows", start_flow, methods=["POST"]),
+    Route("/domain", domain_overview, methods=["GET"]),
     Route("/requests", list_requests, methods=["GET"]),
     Route("/requests", clear_requests, methods=["DELETE"]),
     Route("/users", list_users, methods=["GET"]),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
@@ -85,6 +86,7 @@ class Interceptor:
         fault = None
         if candidates:
             fault = faults.take(domain.store, candidates, endpoint, _match_values(domain, params, headers))
+        started = time.perf_counter()
         status: int | None = 500  # what the client got if the app fails before answering (Starlette then sends a 500)
 
         async def send_noting_status(message: Message) -> None:
@@ -113,6 +115,7 @@ class Interceptor:
                     outcome=scope.get(OUTCOME_KEY),
                     fault=fault["id"] if fault else None,
                     authenticated_client=scope.get(CLIENT_KEY),
+                    duration_ms=round((time.perf_counter() - started) * 1000, 3),
                 )
                 journal.record(domain.store, item, self.journal_size)
 
