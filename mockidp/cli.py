@@ -68,8 +68,9 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         action="append",
         default=None,
-        help="fixture directory (default: the shipped one); repeat it to serve several identity domains, "
-        "each at /tenants/<tenant> and at the root for a Host naming its tenant",
+        help="fixture directory (default: $MOCKIDP_FIXTURES, directories separated by ':', else the shipped one); "
+        "repeat it to serve several identity domains, each at /tenants/<tenant> and at the root for a Host naming "
+        "its tenant",
     )
     parser.add_argument(
         "--host",
@@ -114,7 +115,12 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="sign users in without the sign-in page (for headless CI): the login_hint user if the request "
         "names one, else USER, else the first fixture user",
     )
-    parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    parser.add_argument(
+        "--log-level",
+        default=os.environ.get("MOCKIDP_LOG_LEVEL", "info").lower(),
+        choices=LOG_LEVELS,
+        help="default: $MOCKIDP_LOG_LEVEL, else info",
+    )
     parser.add_argument("--access-log", action="store_true", help="log every request")
     control = parser.add_mutually_exclusive_group()
     control.add_argument(
@@ -147,6 +153,9 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+LOG_LEVELS = ["critical", "error", "warning", "info", "debug"]
+
+
 def setup_logging(level: str) -> None:
     logging.basicConfig(level=level.upper(), format="mockidp: %(levelname)s: %(message)s", stream=sys.stderr)
 
@@ -157,6 +166,11 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
         argv = ["serve", *argv]
     args = parser.parse_args(argv)
+    if args.command == "serve":
+        if args.log_level not in LOG_LEVELS:  # argparse does not check a default against the choices
+            parser.error(f"MOCKIDP_LOG_LEVEL={args.log_level!r}: use one of {', '.join(LOG_LEVELS)}")
+        if args.fixtures is None and os.environ.get("MOCKIDP_FIXTURES"):
+            args.fixtures = [Path(d) for d in os.environ["MOCKIDP_FIXTURES"].split(os.pathsep) if d]
     if args.command == "check":
         return run_check(args.directory)
     if args.command == "token":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import hmac
 import json
+import logging
 import math
 from typing import Any
 
@@ -31,6 +32,7 @@ from mockidp.web.forms import read_body
 from mockidp.web.openapi import openapi_document
 
 PREFIX = "/mockidp/v1"
+log = logging.getLogger("mockidp")
 MAX_CLOCK_SECONDS = 100 * 366 * 86400
 MAX_TOKEN_CHARS = 16 * 1024
 
@@ -453,5 +455,22 @@ ROUTES = [
 ]
 
 
+def _logged(route: Route) -> Route:
+    """A route that changes the domain logs what was done, at info (reads stay quiet; refusals are logged by
+    web/errors.py)."""
+    if route.methods and route.methods <= {"GET", "HEAD"}:
+        return route
+    handler = route.endpoint
+
+    async def logged(request: Request) -> Response:
+        response = await handler(request)
+        log.info("control: %s %s -> %d", request.method, request.url.path, response.status_code)
+        return response
+
+    return Route(route.path, logged, methods=list(route.methods or ()), name=route.name)
+
+
 def mount(token: str | None) -> Mount:
-    return Mount(PREFIX, routes=ROUTES, middleware=[Middleware(ControlGuard, token=token)])
+    return Mount(
+        PREFIX, routes=[_logged(route) for route in ROUTES], middleware=[Middleware(ControlGuard, token=token)]
+    )
