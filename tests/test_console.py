@@ -176,3 +176,13 @@ def test_debugger_flows_are_bounded_and_expire(idp: MockIdP) -> None:
     assert full.status_code == 409 and "already under way" in full.json()["error_description"]
     idp.clock.advance(TTL + 1)
     assert requests.post(f"{idp.control_url}/console/flows", json={"client_id": SPA}, timeout=10).status_code == 201
+
+
+def test_the_root_page_says_what_this_is_and_links_onwards(idp: MockIdP) -> None:
+    page = requests.get(idp.url + "/", timeout=10)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+    assert "offline stand-in for an OCI IAM identity domain" in page.text
+    for path in ("/.well-known/openid-configuration", "/admin/v1/SigningCert/jwk", "/mockidp/console"):
+        assert f'href="{idp.url}{path}"' in page.text, path
+        assert requests.get(idp.url + path, timeout=10).status_code == 200, path
