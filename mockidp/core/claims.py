@@ -197,12 +197,24 @@ def id_token_claims(
         claims["groups"] = [_named(domain, "group", name, "name") for name in grant.user.groups]
     if grant.scopes.has("get_approles"):
         claims["appRoles"] = [_named(domain, "approle", name, "name") for name in grant.user.app_roles]
+    if domain.settings.id_token_profile:
+        asked = [scope for scope in PROFILE_SCOPES if grant.scopes.has(scope)]
+        profile = userinfo_claims(domain, grant.user, asked) if asked else {}
+        claims.update({name: value for name, value in profile.items() if name not in claims})
     claims.update(grant.user.claims)
     return claims
 
 
-def _named(domain: IdentityDomain, kind: str, name: str, label: str) -> dict[str, str]:
+def _named(domain: IdentityDomain, kind: str, name: str, label: str) -> dict[str, str] | str:
+    """A group or app role as the real service lists it, `{"id", <label>: name}`; with `group_claims = "names"`
+    the bare name, for clients that match claims by string (mod_auth_openidc's `Require claim groups:…`)."""
+    if domain.settings.group_claims == "names":
+        return name
     return {"id": ids.stable_guid(kind, domain.tenant, name), label: name}
+
+
+# What `id_token_profile = true` copies from userinfo into ID tokens (the real service keeps them to userinfo).
+PROFILE_SCOPES = ("profile", "email", "phone")
 
 
 def userinfo_claims(domain: IdentityDomain, user: User, scopes: Iterable[str]) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from mockidp.core.model import (
     AUTHORIZATION_CODE,
     CLIENT_CREDENTIALS,
     DEFAULT_ISSUER,
+    DEFAULT_KEY_OPS,
     GRANT_ALIASES,
     IMPLICIT,
     KNOWN_GRANTS,
@@ -122,6 +123,9 @@ def _rule(value: str) -> str | None:
     return None
 
 
+JWK_KEY_OPS = ("sign", "verify", "encrypt", "decrypt", "wrapKey", "unwrapKey", "deriveKey", "deriveBits")
+
+
 def _one_of(*allowed: str) -> Check:
     return lambda value: None if value in allowed else f"must be one of {', '.join(allowed)}, got {value!r}"
 
@@ -176,6 +180,10 @@ DOMAIN_FIELDS = {
     "signing_key": Field(STR, "signing-key.pem", _nonempty),
     "region": Field(STR, "us-ashburn-1", _token),
     "domain_name": Field(STR, "Default", _nonempty),
+    # Client quirks (docs/client-compatibility.md): the real service's behaviour by default.
+    "jwks_key_ops": Field(STRS, list(DEFAULT_KEY_OPS), item_check=_one_of(*JWK_KEY_OPS)),
+    "group_claims": Field(STR, "objects", _one_of("objects", "names")),
+    "id_token_profile": Field(BOOL, False),
 }
 RESOURCE_FIELDS = {
     "name": Field(STR, check=_nonempty),

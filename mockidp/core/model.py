@@ -34,6 +34,9 @@ KNOWN_GRANTS = (
 )
 
 
+DEFAULT_KEY_OPS = ("verify", "encrypt")  # what the real JWKS publishes (idcs-reference §3)
+
+
 @dataclass(frozen=True)
 class DomainSettings:
     tenant: str | None = None  # None: derived from the signing key, so it stays the same across restarts
@@ -46,6 +49,13 @@ class DomainSettings:
     signing_key: str = "signing-key.pem"
     region: str = "us-ashburn-1"
     domain_name: str = "Default"
+    # Client quirks, switchable (docs/client-compatibility.md); the defaults are the real service's.
+    jwks_key_ops: tuple[str, ...] = DEFAULT_KEY_OPS  # the JWKS keys' key_ops; () leaves the member out
+    group_claims: str = "objects"  # groups / appRoles in tokens and userinfo: "objects" ({"id", name}) or "names"
+    id_token_profile: bool = False  # True: ID tokens carry the profile/email/phone claims userinfo would
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "jwks_key_ops", tuple(self.jwks_key_ops))  # a list from the fixture file
 
 
 @dataclass(frozen=True)

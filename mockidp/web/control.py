@@ -276,6 +276,11 @@ async def domain_overview(request: Request) -> Response:
             "refresh_token_ttl": settings.refresh_token_ttl,
             "code_ttl": settings.code_ttl,
             "session_ttl": settings.session_ttl,
+            "quirks": {
+                "jwks_key_ops": list(settings.jwks_key_ops),
+                "group_claims": settings.group_claims,
+                "id_token_profile": settings.id_token_profile,
+            },
             "endpoints": list(faults.ENDPOINTS),
             "named_errors": list(faults.NAMED_ERRORS),
             "defects": list(forge.DEFECTS),

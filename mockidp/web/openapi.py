@@ -295,6 +295,7 @@ def _schemas() -> Schema:
                 "refresh_token_ttl": {"type": "integer"},
                 "code_ttl": {"type": "integer"},
                 "session_ttl": {"type": "integer"},
+                "quirks": {"type": "object", "description": "the client-quirk switches (client-compatibility.md)"},
                 "endpoints": {"type": "array", "items": {"type": "string"}},
                 "named_errors": {"type": "array", "items": {"type": "string"}},
                 "defects": {"type": "array", "items": {"type": "string"}},

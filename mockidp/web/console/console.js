@@ -354,6 +354,7 @@
       ["JWKS", el("a", { href: overview.jwks_url }, overview.jwks_url)],
       ["Fixtures", overview.fixtures],
       ["Lifetimes", `access ${overview.access_token_ttl} s · refresh ${overview.refresh_token_ttl} s · code ${overview.code_ttl} s · session ${overview.session_ttl} s`],
+      ["Client quirks", `JWKS key_ops ${JSON.stringify(overview.quirks.jwks_key_ops)} · group claims as ${overview.quirks.group_claims} · profile in ID tokens ${overview.quirks.id_token_profile ? "yes" : "no"}`],
     ];
     $("domain-facts").replaceChildren(...facts.flatMap(([name, value]) => [el("dt", {}, name), el("dd", {}, value)]));
     fill(
