@@ -122,6 +122,11 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="default: $MOCKIDP_LOG_LEVEL, else info",
     )
     parser.add_argument("--access-log", action="store_true", help="log every request")
+    parser.add_argument(
+        "--reload",
+        action="store_true",
+        help="watch the fixture directories and reload on a change (SIGHUP reloads too; a bad edit keeps the old)",
+    )
     control = parser.add_mutually_exclusive_group()
     control.add_argument(
         "--control-token",
@@ -346,8 +351,16 @@ def run_serve(args: argparse.Namespace) -> int:
     server = make_server(app, log_level=args.log_level, access_log=args.access_log, on_ready=ready, **ssl_options)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal: make that a clean exit 0.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    from mockidp.core import reload
+
+    if hasattr(signal, "SIGHUP"):  # reload every domain's fixtures, as --reload does on a change
+        signal.signal(signal.SIGHUP, lambda *_: [reload.reload(domain) for domain in domains])
+    watcher = reload.Watcher(domains).start() if args.reload else None
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:
         pass
+    finally:
+        if watcher is not None:
+            watcher.stop()
     return 0

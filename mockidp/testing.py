@@ -418,6 +418,11 @@ class MockIdP:
             spec["malformed"] = True
         return Fault(self.control, self.control.call("POST", "/faults", spec))
 
+    def reload(self) -> dict[str, Any]:
+        """Read the fixture directory again (state stays); a bad edit raises ControlPlaneError with the problems
+        and the previous fixtures stay served."""
+        return self.control.call("POST", "/reload")
+
     def faults(self) -> list[dict[str, Any]]:
         return self.control.call("GET", "/faults")["faults"]
 

@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockidp.core import faults, forge, journal, runtime
+from mockidp.core import faults, forge, journal, reload, runtime
 from mockidp.core.console import debugger
 from mockidp.core.domain import IdentityDomain, Urls
 from mockidp.core.errors import ControlError, OAuthError
@@ -416,6 +416,30 @@ async def delete_resource(request: Request) -> Response:
 # ---------------------------------------------------------------------------------------------- reset, openapi
 
 
+async def reload_fixtures(request: Request) -> Response:
+    """Read this domain's fixture directory again (core/reload.py); a bad edit keeps the old fixtures: 409 with
+    every problem."""
+    domain = _domain(request)
+    outcome = await run_in_threadpool(reload.reload, domain)
+    if not outcome.ok:
+        raise ControlError(
+            409,
+            f"The fixtures in {outcome.directory} have {len(outcome.problems)} problem(s); the previous fixtures "
+            f"are still served. First: {outcome.problems[0]}",
+            list(outcome.problems),
+        )
+    fixtures = domain.fixtures
+    return JSONResponse(
+        {
+            "reloaded": str(outcome.directory),
+            "tenant": domain.tenant,
+            "clients": len(fixtures.clients),
+            "users": len(fixtures.users),
+            "resources": len(fixtures.resources),
+        }
+    )
+
+
 async def reset(request: Request) -> Response:
     _domain(request).reset()
     return Response(status_code=204)
@@ -456,6 +480,7 @@ ROUTES = [
     Route("/resources", list_resources, methods=["GET"]),
     Route("/resources/{audience:path}", put_resource, methods=["PUT"]),
     Route("/resources/{audience:path}", delete_resource, methods=["DELETE"]),
+    Route("/reload", reload_fixtures, methods=["POST"]),
     Route("/reset", reset, methods=["POST"]),
 ]
 

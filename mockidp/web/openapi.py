@@ -454,6 +454,28 @@ def openapi_document(server_url: str = "/mockidp/v1") -> dict[str, Any]:
         "/clients/{client_id}": client,
         "/resources": resources,
         "/resources/{audience}": resource,
+        "/reload": {
+            "post": _op(
+                "Read the fixture directory again; a bad edit keeps the previous fixtures (409, with every problem)",
+                {
+                    "200": _answer(
+                        "Reloaded",
+                        {
+                            "type": "object",
+                            "required": ["reloaded", "tenant"],
+                            "properties": {
+                                "reloaded": {"type": "string", "description": "the fixture directory"},
+                                "tenant": {"type": "string"},
+                                "clients": {"type": "integer"},
+                                "users": {"type": "integer"},
+                                "resources": {"type": "integer"},
+                            },
+                        },
+                    ),
+                    **CONFLICT,
+                },
+            )
+        },
         "/reset": {
             "post": _op(
                 "Back to the fixtures: state, clock, keys, faults, journal, run-time entries", {"204": _answer("Reset")}
