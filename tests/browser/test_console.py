@@ -276,4 +276,10 @@ def test_with_a_control_token_it_asks_for_it_and_keeps_it_in_the_tab(browser: Br
         other = context.new_page()  # another tab does not
         other.goto(f"{guarded.url}/mockidp/console")
         expect(other.get_by_role("textbox", name="Control token")).to_be_visible()
+        other.close()
+        debugger = page.locator("#debugger")  # the debugger's round trip keeps the tab's token
+        debugger.get_by_label("Client").select_option(SPA)
+        debugger.get_by_role("button", name="Start flow").click()
+        page.get_by_role("button", name=re.compile(r"user@example.com")).click()
+        expect(page.locator("#flow-result")).to_have_text("Signed in as user@example.com.")
         context.close()
