@@ -184,8 +184,21 @@ def _iso(instant: float) -> str:
 # ---------------------------------------------------------------------------------------------- keys
 
 
+RETIRED_NS = "keys_retired"  # what the console lists as retired: kid and when (the ring forgets them)
+MAX_RETIRED = 20
+
+
 def _keys(domain: IdentityDomain, **extra: Any) -> dict[str, Any]:
-    return {**extra, "keys": domain.keys.describe()}
+    retired = sorted((record for _, record in domain.store.items(RETIRED_NS)), key=lambda r: r["retired_at"])
+    return {**extra, "keys": domain.keys.describe(), "retired": retired}
+
+
+def _note_retired(domain: IdentityDomain, kid: str) -> None:
+    store = domain.store
+    store.put(RETIRED_NS, kid, {"kid": kid, "retired_at": domain.clock.now()})
+    records = sorted((record for _, record in store.items(RETIRED_NS)), key=lambda r: r["retired_at"])
+    for record in records[:-MAX_RETIRED]:  # bounded: a test that rotates and retires in a loop keeps the last 20
+        store.delete(RETIRED_NS, record["kid"])
 
 
 async def list_keys(request: Request) -> Response:
@@ -206,7 +219,9 @@ async def publish_next_key(request: Request) -> Response:
 
 async def retire_key(request: Request) -> Response:
     domain = _domain(request)
-    domain.keys.retire(request.path_params["kid"])
+    kid = request.path_params["kid"]
+    domain.keys.retire(kid)
+    _note_retired(domain, kid)
     return JSONResponse(_keys(domain))
 
 

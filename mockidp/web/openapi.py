@@ -155,7 +155,18 @@ def _schemas() -> Schema:
         "Keys": {
             "type": "object",
             "required": ["keys"],
-            "properties": {"key": _ref("Key"), "keys": {"type": "array", "items": _ref("Key")}},
+            "properties": {
+                "key": _ref("Key"),
+                "keys": {"type": "array", "items": _ref("Key")},
+                "retired": {
+                    "type": "array",
+                    "description": "keys retired since the last reset (the last 20), no longer published",
+                    "items": {
+                        "type": "object",
+                        "properties": {"kid": {"type": "string"}, "retired_at": {"type": "number"}},
+                    },
+                },
+            },
         },
         "TokenRequest": {
             "type": "object",

@@ -398,6 +398,10 @@
               : el("button", { type: "button", class: "secondary small", "aria-label": `Retire ${k.kid}`, onclick: () => act(`Retired ${k.kid}.`, () => api("DELETE", `/keys/${encodeURIComponent(k.kid)}`)) }, "Retire"),
           ),
         ),
+      ).concat(
+        (keys.retired || []).map((k) =>
+          el("tr", { "data-kid": k.kid, class: "muted" }, cell(k.kid, "mono"), cell("retired"), cell(""), cell(`retired ${iso(k.retired_at)}`), el("td", {}, "")),
+        ),
       ),
     );
     fill(
