@@ -37,6 +37,15 @@ class Issued:
     jwts: tuple[Signed, ...]
     refresh_token: str | None = None
 
+    @property
+    def revocable(self) -> list[dict[str, Any]]:
+        """What revoking these tokens later needs to know: each JWT's `jti` and `exp`."""
+        return revocable(self.jwts)
+
+
+def revocable(jwts: list[Signed] | tuple[Signed, ...]) -> list[dict[str, Any]]:
+    return [{"jti": jwt.claims["jti"], "exp": jwt.claims["exp"]} for jwt in jwts]
+
 
 def sign_access_tokens(domain: IdentityDomain, urls: Urls, grant: Grant, now: int) -> tuple[list[Signed], int]:
     """One access token per resource of the grant (one, unless multi-resource scopes were asked), and their ttl."""
@@ -75,7 +84,7 @@ def issue(domain: IdentityDomain, urls: Urls, grant: Grant) -> Issued:
         jwts.append(id_token)
     refresh_token = None
     if grant.refresh_token:
-        refresh_token = body["refresh_token"] = refresh_tokens.issue(domain, grant)
+        refresh_token = body["refresh_token"] = refresh_tokens.issue(domain, grant, revocable(jwts))
     return Issued(body, tuple(jwts), refresh_token)
 
 
@@ -113,11 +122,24 @@ class Verdict:
 
 
 def verify_token(
-    domain: IdentityDomain, token: str, *, tok_type: str = "AT", allow_expired: bool = False
+    domain: IdentityDomain,
+    token: str,
+    *,
+    tok_type: str = "AT",
+    allow_expired: bool = False,
+    urls: Urls | None = None,
 ) -> dict[str, Any]:
     """The claims of a token this domain issued and that is still good now, or `TokenRejected`.
-    `allow_expired` accepts a token past its `exp` (an `id_token_hint` at logout may be expired)."""
-    verdict = inspect_token(domain, token, tok_type=tok_type, allow_expired=allow_expired, first_failure=True)
+    `allow_expired` accepts a token past its `exp` (an `id_token_hint` at logout may be expired). With `urls`,
+    its `iss` must be the domain's issuer or `previous_issuer` (a token from before an issuer change)."""
+    verdict = inspect_token(
+        domain,
+        token,
+        tok_type=tok_type,
+        allow_expired=allow_expired,
+        issuers=urls.issuers if urls is not None else (),
+        first_failure=True,
+    )
     rejection = verdict.rejection
     if rejection is not None:
         raise TokenRejected(rejection.detail)
@@ -135,8 +157,8 @@ def inspect_token(
     audience: str | None = None,
     first_failure: bool = False,
 ) -> Verdict:
-    """Check a token against this domain: signature and kid, tenant, type (when `tok_type` is given), issuer
-    (when `issuers` are given), expiry, not-before, revocation, audience (when `audience` is given). The one
+    """Check a token against this domain: signature and kid, tenant, issuer (when `issuers` are given), type
+    (when `tok_type` is given), expiry, not-before, revocation, audience (when `audience` is given). The one
     verifier: `verify_token` is this, stopping at the first failure; the console shows every check."""
     checks: list[Check] = []
 
@@ -173,17 +195,17 @@ def inspect_token(
             return Verdict(header, claims, tuple(checks))
     elif not first_failure:  # passing checks are listed for the console only
         done("tenant", True, f"Issued for this identity domain ({domain.tenant}).")
+    if issuers:
+        iss = claims.get("iss")
+        if iss not in issuers:
+            accepted = " or ".join(repr(issuer) for issuer in issuers)
+            if done("issuer", False, f"The token's iss {iss!r} is not this identity domain's issuer ({accepted})."):
+                return Verdict(header, claims, tuple(checks))
+        elif not first_failure:
+            done("issuer", True, f"iss {iss!r} is this identity domain's issuer.")
     if tok_type is not None and claims.get("tok_type", "AT") != tok_type:
         kind = "access" if tok_type == "AT" else "ID"
         if done("type", False, f"The token is not an {kind} token (tok_type {claims.get('tok_type')!r})."):
-            return Verdict(header, claims, tuple(checks))
-    if issuers:
-        iss = claims.get("iss")
-        if iss in issuers:
-            stop = done("issuer", True, f"iss {iss!r} is this identity domain's issuer.")
-        else:
-            stop = done("issuer", False, f"The token's iss {iss!r} is not this identity domain's ({issuers[0]!r}).")
-        if stop:
             return Verdict(header, claims, tuple(checks))
     now = domain.clock.now()
     exp, nbf = claims.get("exp"), claims.get("nbf")
@@ -236,7 +258,10 @@ _SIGNATURE_ONLY = {
 
 
 def revoke_token_claims(domain: IdentityDomain, claims: dict[str, Any]) -> None:
-    domain.store.put(REVOKED, str(claims["jti"]), {"exp": claims.get("exp")})
+    """Remember a token as revoked until it would have expired anyway (then it is refused for its `exp`)."""
+    exp = claims.get("exp")
+    expires_at = float(exp) if isinstance(exp, int | float) and not isinstance(exp, bool) else None
+    domain.store.put(REVOKED, str(claims["jti"]), {"exp": exp}, expires_at=expires_at)
 
 
 def _iso(instant: float) -> str:

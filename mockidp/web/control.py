@@ -21,18 +21,19 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockidp.core import faults, forge, journal, reload, runtime
+from mockidp.core import cimd, faults, forge, journal, reload, runtime
 from mockidp.core.console import debugger
 from mockidp.core.domain import IdentityDomain, Urls
 from mockidp.core.errors import ControlError, OAuthError
 from mockidp.core.tokens import inspect_token
 from mockidp.web import console
-from mockidp.web.context import domain_of, urls_of
+from mockidp.web.context import base_url, domain_of
 from mockidp.web.forms import read_body
 from mockidp.web.openapi import openapi_document
 
 PREFIX = "/mockidp/v1"
 log = logging.getLogger("mockidp")
+JOURNAL_ENDPOINTS = (*faults.ENDPOINTS, cimd.JOURNAL_ENDPOINT, "other")
 MAX_CLOCK_SECONDS = 100 * 366 * 86400
 MAX_TOKEN_CHARS = 16 * 1024
 
@@ -77,12 +78,12 @@ def _domain(request: Request) -> IdentityDomain:
     return domain_of(request)
 
 
-def _urls(request: Request) -> Urls:
-    """The domain's URLs: inside this mount the root path ends with PREFIX, which is not part of the domain URL."""
-    urls = urls_of(request)
-    if urls.base.endswith(PREFIX):
-        return _domain(request).urls(urls.base[: -len(PREFIX)])
-    return urls
+def _domain_urls(request: Request) -> Urls:
+    """The domain's URLs as its own endpoints see them: without this mount's /mockidp/v1 in the base (which
+    matters to a minted token's iss when the issuer is "self")."""
+    settings = request.app.state.settings
+    base = base_url(request, settings)
+    return _domain(request).urls(base.removesuffix(PREFIX))
 
 
 # ---------------------------------------------------------------------------------------------- faults
@@ -229,7 +230,7 @@ async def retire_key(request: Request) -> Response:
 
 
 async def mint_token(request: Request) -> Response:
-    return JSONResponse(forge.mint(_domain(request), _urls(request), await json_body(request)), 201)
+    return JSONResponse(forge.mint(_domain(request), _domain_urls(request), await json_body(request)), 201)
 
 
 async def check_token(request: Request) -> Response:
@@ -245,8 +246,8 @@ async def check_token(request: Request) -> Response:
         raise ControlError(400, "audience: must be a string (the aud the token must contain), or left out.")
     if len(body["token"]) > MAX_TOKEN_CHARS:
         raise ControlError(400, f"token: longer than {MAX_TOKEN_CHARS} characters; that is not a token of this domain.")
-    domain, urls = _domain(request), _urls(request)
-    verdict = inspect_token(domain, body["token"].strip(), issuers=(urls.issuer,), audience=audience or None)
+    domain, urls = _domain(request), _domain_urls(request)
+    verdict = inspect_token(domain, body["token"].strip(), issuers=urls.issuers, audience=audience or None)
     rejection = verdict.rejection
     return JSONResponse(
         {
@@ -265,7 +266,7 @@ async def check_token(request: Request) -> Response:
 
 async def start_flow(request: Request) -> Response:
     """Start a flow of the console's debugger: the callback is this domain's `/mockidp/console/callback`."""
-    urls = _urls(request)
+    urls = _domain_urls(request)
     flow = debugger.start(
         _domain(request),
         await json_body(request),
@@ -277,7 +278,7 @@ async def start_flow(request: Request) -> Response:
 
 async def domain_overview(request: Request) -> Response:
     """The domain at a glance: tenant, issuer, its URLs, lifetimes, and the names the other calls accept."""
-    domain, urls = _domain(request), _urls(request)
+    domain, urls = _domain(request), _domain_urls(request)
     settings = domain.settings
     return JSONResponse(
         {
@@ -297,6 +298,7 @@ async def domain_overview(request: Request) -> Response:
                 "id_token_profile": settings.id_token_profile,
             },
             "endpoints": list(faults.ENDPOINTS),
+            "journal_endpoints": list(JOURNAL_ENDPOINTS),
             "named_errors": list(faults.NAMED_ERRORS),
             "defects": list(forge.DEFECTS),
             "clock": clock_state(domain),
@@ -316,8 +318,8 @@ async def list_requests(request: Request) -> Response:
             f"{', '.join(sorted(unknown))}: unknown query parameter; use endpoint, client_id, status, after, limit.",
         )
     endpoint = query.get("endpoint")
-    if endpoint is not None and endpoint not in (*faults.ENDPOINTS, "other"):
-        raise ControlError(400, f"endpoint: must be one of {', '.join(faults.ENDPOINTS)}, other; got {endpoint!r}.")
+    if endpoint is not None and endpoint not in JOURNAL_ENDPOINTS:
+        raise ControlError(400, f"endpoint: must be one of {', '.join(JOURNAL_ENDPOINTS)}; got {endpoint!r}.")
     limit = query.get("limit")
     if limit is not None and (not limit.isdigit() or not 1 <= int(limit) <= journal.LIMIT):
         raise ControlError(400, f"limit: must be a whole number from 1 to {journal.LIMIT}, got {limit!r}.")
@@ -389,7 +391,7 @@ async def list_clients(request: Request) -> Response:
 async def get_client(request: Request) -> Response:
     domain = _domain(request)
     client_id = request.path_params["client_id"]
-    client = domain.client(client_id)
+    client = domain.client(client_id, documents=False)
     if client is None:
         raise ControlError(404, f"There is no client {client_id!r} in this identity domain.")
     return JSONResponse(runtime.describe_client(client, runtime.source_of(domain, runtime.CLIENTS, client_id)))
@@ -425,6 +427,19 @@ async def put_resource(request: Request) -> Response:
 
 async def delete_resource(request: Request) -> Response:
     runtime.remove_resource(_domain(request), request.path_params["audience"])
+    return Response(status_code=204)
+
+
+# ---------------------------------------------------------------------------------------------- client metadata
+
+
+async def list_client_metadata(request: Request) -> Response:
+    domain = _domain(request)
+    return JSONResponse({"enabled": domain.settings.client_id_metadata_documents, "documents": cimd.listing(domain)})
+
+
+async def forget_client_metadata(request: Request) -> Response:
+    cimd.forget(_domain(request))
     return Response(status_code=204)
 
 
@@ -495,6 +510,8 @@ ROUTES = [
     Route("/resources", list_resources, methods=["GET"]),
     Route("/resources/{audience:path}", put_resource, methods=["PUT"]),
     Route("/resources/{audience:path}", delete_resource, methods=["DELETE"]),
+    Route("/client-metadata", list_client_metadata, methods=["GET"]),
+    Route("/client-metadata", forget_client_metadata, methods=["DELETE"]),
     Route("/reload", reload_fixtures, methods=["POST"]),
     Route("/reset", reset, methods=["POST"]),
 ]

@@ -307,7 +307,12 @@ def _schemas() -> Schema:
                 "code_ttl": {"type": "integer"},
                 "session_ttl": {"type": "integer"},
                 "quirks": {"type": "object", "description": "the client-quirk switches (client-compatibility.md)"},
-                "endpoints": {"type": "array", "items": {"type": "string"}},
+                "endpoints": {"type": "array", "items": {"type": "string"}, "description": "where faults apply"},
+                "journal_endpoints": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "what the journal names",
+                },
                 "named_errors": {"type": "array", "items": {"type": "string"}},
                 "defects": {"type": "array", "items": {"type": "string"}},
                 "clock": _ref("Clock"),
@@ -329,7 +334,30 @@ def _schemas() -> Schema:
         "Resource": {
             "type": "object",
             "required": ["audience", "source"],
-            "properties": {"audience": {"type": "string"}},
+            "properties": {"audience": {"type": "string"}, "resource": {"type": ["string", "null"]}},
+        },
+        "ClientMetadataListing": {
+            "type": "object",
+            "required": ["enabled", "documents"],
+            "properties": {
+                "enabled": {"type": "boolean"},
+                "documents": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["url", "source"],
+                        "properties": {
+                            "url": {"type": "string"},
+                            "source": {"enum": ["fixtures", "network"]},
+                            "file": {"type": "string"},
+                            "client_name": {"type": ["string", "null"]},
+                            "fetched_at": {"type": "number"},
+                            "expires_at": {"type": ["number", "null"]},
+                            "document": {"type": "object"},
+                        },
+                    },
+                },
+            },
         },
     }
 
@@ -446,7 +474,9 @@ def openapi_document(server_url: str = "/mockidp/v1") -> dict[str, Any]:
                     )
                 },
                 params=[
-                    _query_param("endpoint", {"enum": [*faults.ENDPOINTS, "other"]}, "only this endpoint"),
+                    _query_param(
+                        "endpoint", {"enum": [*faults.ENDPOINTS, "client_metadata", "other"]}, "only this endpoint"
+                    ),
                     _query_param("client_id", {"type": "string"}, "only this client"),
                     _query_param(
                         "status",
@@ -486,6 +516,13 @@ def openapi_document(server_url: str = "/mockidp/v1") -> dict[str, Any]:
                     **CONFLICT,
                 },
             )
+        },
+        "/client-metadata": {
+            "get": _op(
+                "Client ID Metadata Documents: those served from fixtures and those fetched and still cached",
+                {"200": _answer("The documents", _ref("ClientMetadataListing"))},
+            ),
+            "delete": _op("Forget the fetched documents: the next use fetches again", {"204": _answer("Forgotten")}),
         },
         "/reset": {
             "post": _op(

@@ -20,7 +20,7 @@ def grant(domain: IdentityDomain, request: TokenRequest) -> Grant:
         user = check_password(domain, user_name, password)
     except WrongCredentials as exc:
         raise OAuthError("invalid_grant", WRONG_CREDENTIALS, reason=str(exc)) from None
-    scopes = domain.scopes.resolve(request.client, request.get("scope"), user)
+    scopes = domain.scopes.resolve(request.client, request.get("scope"), user, request.get("resource"))
     session = Session.start(domain.clock.now(), domain.settings.session_ttl)
     return Grant(
         request.client,

@@ -450,7 +450,7 @@
         ["malformed", "a malformed 200 body"],
       ]);
       $("fault-kind").value = "error:temporarily_unavailable";
-      syncOptions($("filter-endpoint"), [...overview.endpoints, "other"]);
+      syncOptions($("filter-endpoint"), overview.journal_endpoints);
       $("mint-defects").replaceChildren(
         ...overview.defects.map((defect) => el("label", { class: "inline" }, el("input", { type: "checkbox", value: defect, name: "defect" }), ` ${defect}`)),
       );
