@@ -15,7 +15,8 @@ An HTML comment on the line before a block changes that:
 - `<!-- docs-test: not-runnable <reason> -->` — the block is not run (the reason is required, e.g. it needs a
   container engine or files of yours);
 - `<!-- docs-test: fixtures <dir> -->` — serve this fixture directory (relative to the repository) instead;
-- `<!-- docs-test: file <path> -->` — a toml block that must be exactly that file of the repository;
+- `<!-- file: <path> -->` — the block is exactly that file of the repository (a toml one is loaded as
+  fixtures; other files are run by their own tests, e.g. tests/test_docs_mcp_example.py);
 - `<!-- docs-test: http-errors -->` — a shell block whose curl calls answer 4xx on purpose.
 """
 
@@ -38,7 +39,7 @@ from mockidp.core.fixtures import load_fixtures
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"^(?P<indent> *)```(?P<lang>[\w-]*)\s*$")
-ANNOTATION = re.compile(r"^\s*<!-- docs-test: (?P<kind>[\w-]+)(?: (?P<arg>.*?))? -->\s*$")
+ANNOTATION = re.compile(r"^\s*<!-- (?:docs-test: (?P<kind>[\w-]+)|(?P<file>file):)(?: (?P<arg>.*?))? -->\s*$")
 EXAMPLE_URLS = re.compile(r"https?://(127\.0\.0\.1|localhost):8000")
 KINDS = {"not-runnable", "fixtures", "file", "http-errors"}
 
@@ -80,7 +81,7 @@ def blocks() -> list[Block]:
             notes = {}
             back = start - 1
             while back >= 0 and (note := ANNOTATION.match(lines[back])):
-                notes[note["kind"]] = note["arg"] or ""
+                notes[note["kind"] or note["file"]] = note["arg"] or ""
                 back -= 1
             found.append(Block(path, start + 1, opening["lang"], "\n".join(body) + "\n", notes))
     return found
@@ -232,6 +233,9 @@ def test_the_example_runs_as_written(
 ) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MOCKIDP_", "PYTEST_"))}
     env["MOCKIDP_STATE_DIR"] = str(tmp_path / "state")  # --tls examples make their CA here, not in $HOME
+    if "file" in block.notes and block.lang != "toml":
+        assert (ROOT / block.notes["file"]).read_text() == block.code, f"{block.id} differs from its file"
+        return
     if block.lang == "toml":
         if "file" in block.notes:
             assert (ROOT / block.notes["file"]).read_text() == block.code, f"{block.id} differs from its file"
