@@ -68,8 +68,9 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         action="append",
         default=None,
-        help="fixture directory (default: the shipped one); repeat it to serve several identity domains, "
-        "each at /tenants/<tenant> and at the root for a Host naming its tenant",
+        help="fixture directory (default: $MOCKIDP_FIXTURES, directories separated by ':', else the shipped one); "
+        "repeat it to serve several identity domains, each at /tenants/<tenant> and at the root for a Host naming "
+        "its tenant",
     )
     parser.add_argument(
         "--host",
@@ -115,8 +116,18 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="sign users in without the sign-in page (for headless CI): the login_hint user if the request "
         "names one, else USER, else the first fixture user",
     )
-    parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    parser.add_argument(
+        "--log-level",
+        default=os.environ.get("MOCKIDP_LOG_LEVEL", "info").lower(),
+        choices=LOG_LEVELS,
+        help="default: $MOCKIDP_LOG_LEVEL, else info",
+    )
     parser.add_argument("--access-log", action="store_true", help="log every request")
+    parser.add_argument(
+        "--reload",
+        action="store_true",
+        help="watch the fixture directories and reload on a change (SIGHUP reloads too; a bad edit keeps the old)",
+    )
     control = parser.add_mutually_exclusive_group()
     control.add_argument(
         "--control-token",
@@ -178,6 +189,9 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+LOG_LEVELS = ["critical", "error", "warning", "info", "debug"]
+
+
 def setup_logging(level: str) -> None:
     logging.basicConfig(level=level.upper(), format="mockidp: %(levelname)s: %(message)s", stream=sys.stderr)
 
@@ -190,6 +204,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "serve":
         from_environment(parser, args)
+        if args.log_level not in LOG_LEVELS:  # argparse does not check a default against the choices
+            parser.error(f"MOCKIDP_LOG_LEVEL={args.log_level!r}: use one of {', '.join(LOG_LEVELS)}")
+        if args.fixtures is None and os.environ.get("MOCKIDP_FIXTURES"):
+            args.fixtures = [Path(d) for d in os.environ["MOCKIDP_FIXTURES"].split(os.pathsep) if d]
     if args.command == "check":
         return run_check(args.directory)
     if args.command == "token":
@@ -365,8 +383,16 @@ def run_serve(args: argparse.Namespace) -> int:
     server = make_server(app, log_level=args.log_level, access_log=args.access_log, on_ready=ready, **ssl_options)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal: make that a clean exit 0.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    from mockidp.core import reload
+
+    if hasattr(signal, "SIGHUP"):  # reload every domain's fixtures, as --reload does on a change
+        signal.signal(signal.SIGHUP, lambda *_: [reload.reload(domain) for domain in domains])
+    watcher = reload.Watcher(domains).start() if args.reload else None
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:
         pass
+    finally:
+        if watcher is not None:
+            watcher.stop()
     return 0

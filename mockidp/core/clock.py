@@ -25,10 +25,16 @@ class Clock:
         return base + state.get("offset", 0.0)
 
     def state(self) -> dict:
-        """What the clock is doing: the current instant, the offset from real time, frozen or not."""
-        now = self.now()
+        """What the clock is doing: the current instant, the offset from real time, frozen or not. A running
+        clock's offset is exactly what was asked for (`advance(3600)`: 3600.0, not now minus a second reading of
+        the time); a frozen clock drifts from real time, to the millisecond."""
         stored = self._store.get(_NS, _KEY) or {}
-        return {"now": now, "offset": now - time.time(), "frozen": stored.get("frozen_at") is not None}
+        real = time.time()
+        if stored.get("frozen_at") is not None:
+            now = stored["frozen_at"] + stored.get("offset", 0.0)
+            return {"now": now, "offset": round(now - real, 3), "frozen": True}
+        offset = stored.get("offset", 0.0)
+        return {"now": real + offset, "offset": offset, "frozen": False}
 
     def advance(self, seconds: float) -> None:
         state = dict(self._store.get(_NS, _KEY) or {})

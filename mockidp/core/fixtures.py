@@ -23,6 +23,7 @@ from mockidp.core.model import (
     AUTHORIZATION_CODE,
     CLIENT_CREDENTIALS,
     DEFAULT_ISSUER,
+    DEFAULT_KEY_OPS,
     GRANT_ALIASES,
     IMPLICIT,
     KNOWN_GRANTS,
@@ -172,6 +173,9 @@ def _ocid(value: str) -> str | None:
     return None if ok else f'must be an OCID such as "ocid1.user.oc1..aaaaaaaa…", got {value!r}'
 
 
+JWK_KEY_OPS = ("sign", "verify", "encrypt", "decrypt", "wrapKey", "unwrapKey", "deriveKey", "deriveBits")
+
+
 def _one_of(*allowed: str) -> Check:
     return lambda value: None if value in allowed else f"must be one of {', '.join(allowed)}, got {value!r}"
 
@@ -230,6 +234,10 @@ DOMAIN_FIELDS = {
     "previous_issuer": Field(STR, "", _previous_issuer),
     "client_id_metadata_documents": Field(BOOL, False),
     "trusted_metadata_locations": Field(STRS, [], item_check=_metadata_location),
+    # Client quirks (docs/client-compatibility.md): the real service's behaviour by default.
+    "jwks_key_ops": Field(STRS, list(DEFAULT_KEY_OPS), item_check=_one_of(*JWK_KEY_OPS)),
+    "group_claims": Field(STR, "objects", _one_of("objects", "names")),
+    "id_token_profile": Field(BOOL, False),
 }
 RESOURCE_FIELDS = {
     "name": Field(STR, check=_nonempty),

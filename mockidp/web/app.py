@@ -7,7 +7,20 @@ from starlette.middleware import Middleware
 from starlette.types import ASGIApp
 
 from mockidp.core.domain import IdentityDomain
-from mockidp.web import admin, authorize, control, device, discovery, jwks, logout, signin, token, userinfo
+from mockidp.web import (
+    admin,
+    authorize,
+    console,
+    control,
+    device,
+    discovery,
+    home,
+    jwks,
+    logout,
+    signin,
+    token,
+    userinfo,
+)
 from mockidp.web.context import DomainSelector, ServerSettings, check_distinct_tenants
 from mockidp.web.cors import Cors
 from mockidp.web.errors import EXCEPTION_HANDLERS
@@ -38,6 +51,7 @@ def create_app(domains: list[IdentityDomain], settings: ServerSettings | None = 
         *logout.routes,
         *device.routes,
         *admin.routes,  # after jwks: /admin/v1/SigningCert/jwk is not a SCIM resource type
+        *home.routes,
     ]
     # Cors outside the Interceptor: injected faults carry CORS headers too, so a browser app can read them.
     middleware = [
@@ -48,6 +62,7 @@ def create_app(domains: list[IdentityDomain], settings: ServerSettings | None = 
     ]
     if settings.control:  # without the control plane nobody can queue a fault or read the journal
         routes.append(control.mount(settings.control_token))
+        routes.extend(console.routes)  # the page is no secret; the API calls it makes are guarded
         middleware.append(Middleware(Interceptor, settings=settings))
     app = App(routes=routes, middleware=middleware, exception_handlers=EXCEPTION_HANDLERS)
     app.state.settings = settings

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
@@ -87,6 +88,7 @@ class Interceptor:
         fault = None
         if candidates:
             fault = faults.take(domain.store, candidates, endpoint, _match_values(domain, params, headers))
+        started = time.perf_counter()
         status: int | None = 500  # what the client got if the app fails before answering (Starlette then sends a 500)
 
         async def send_noting_status(message: Message) -> None:
@@ -120,6 +122,7 @@ class Interceptor:
                     fault=fault["id"] if fault else None,
                     authenticated_client=scope.get(CLIENT_KEY),
                     body=scope.get(ADMIN_BODY_KEY),
+                    duration_ms=round((time.perf_counter() - started) * 1000, 3),
                 )
                 journal.record(domain.store, item, self.journal_size)
 
