@@ -9,6 +9,7 @@ before every test — and a marker to queue faults declaratively.
     def test_client_retries(mockidp): ...
 
 Options (command line or ini): `mockidp_fixtures` (a fixture directory; default: the shipped one),
+`mockidp_store` (`redis://HOST:PORT/DB` to keep the server's state in Redis, shared with other servers on it),
 `mockidp_url` + `mockidp_control_token` (use a server already running, e.g. a container, instead of starting one).
 Nothing is imported or started unless a test asks for the fixture.
 """
@@ -27,9 +28,13 @@ if TYPE_CHECKING:
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("mockidp", "mockidp: an offline OCI IAM Identity Domain (IDCS) for tests")
     group.addoption("--mockidp-fixtures", help="fixture directory for the mockidp fixture (default: the shipped one)")
+    group.addoption(
+        "--mockidp-store", help="where the mockidp fixture's server keeps state: memory (default) or redis://…"
+    )
     group.addoption("--mockidp-url", help="use the mockidp already running at this URL instead of starting one")
     group.addoption("--mockidp-control-token", help="the control token of the server at --mockidp-url")
     parser.addini("mockidp_fixtures", "fixture directory for the mockidp fixture (relative to the ini file)")
+    parser.addini("mockidp_store", "where the mockidp fixture's server keeps state: memory (default) or redis://…")
     parser.addini("mockidp_url", "use the mockidp already running at this URL instead of starting one")
     parser.addini("mockidp_control_token", "the control token of the server at mockidp_url")
 
@@ -58,7 +63,7 @@ def mockidp_server(pytestconfig: pytest.Config) -> Iterator[MockIdP]:
     fixtures = _setting(pytestconfig, "mockidp_fixtures")
     if fixtures and pytestconfig.inipath is not None and not pytestconfig.getoption("--mockidp-fixtures"):
         fixtures = str(pytestconfig.inipath.parent / fixtures)
-    with MockIdP(fixtures) as server:
+    with MockIdP(fixtures, store=_setting(pytestconfig, "mockidp_store") or "memory") as server:
         yield server
 
 

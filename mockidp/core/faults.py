@@ -14,6 +14,7 @@ second namespace so that a test can still read how often it fired, and the reque
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -218,13 +219,14 @@ def queued(store: Store) -> list[Record]:
     items = store.items(ACTIVE_NS)
     if not items:
         return []
-    return sorted((record for _, record in items), key=lambda record: record["order"])
+    live = (record for _, record in items if record["remaining"] != 0)  # 0: being moved aside
+    return sorted(live, key=lambda record: record["order"])
 
 
 def listing(store: Store) -> list[Record]:
     """Every fault, active and used up, oldest first, with how often each fired."""
-    records = [record for _, record in (*store.items(ACTIVE_NS), *store.items(SPENT_NS))]
-    return [public(record) for record in sorted(records, key=lambda record: record["order"])]
+    records = {key: record for key, record in (*store.items(ACTIVE_NS), *store.items(SPENT_NS))}  # spent wins
+    return [public(record) for record in sorted(records.values(), key=lambda record: record["order"])]
 
 
 def get(store: Store, fault_id: str) -> Record:
@@ -245,7 +247,7 @@ def clear(store: Store) -> None:
 
 
 def public(record: Record) -> Record:
-    shown = {key: value for key, value in record.items() if key not in ("order", "has_body")}
+    shown = {key: value for key, value in record.items() if key not in ("order", "has_body", "fired_by")}
     if not record["has_body"]:
         shown.pop("body")
     shown["active"] = record["remaining"] is None or record["remaining"] > 0
@@ -257,22 +259,30 @@ def needs_params(candidates: list[Record], endpoint: str) -> bool:
 
 
 def take(store: Store, candidates: list[Record], endpoint: str, values: Mapping[str, str]) -> Record | None:
-    """The first queued fault for this request, counted as fired (and moved aside once used up)."""
+    """The first queued fault for this request, counted as fired (and moved aside once used up).
+
+    Counting is one atomic `update`, so a fault for N requests fires N times in total however many processes
+    share the store: each firing is stamped with this call's nonce, which tells whether this call fired it."""
     for record in candidates:
         if record["endpoint"] not in (endpoint, ANY):
             continue
         if any(values.get(name) != wanted for name, wanted in record["match"].items()):
             continue
-        current = store.get(ACTIVE_NS, record["id"])  # the request may have waited for its body meanwhile
-        if current is None:
+        nonce = uuid.uuid4().hex
+
+        def fire(current: Record | None, nonce: str = nonce) -> Record | None:
+            if current is None or current["remaining"] == 0:  # gone, or used up by another request meanwhile
+                return current
+            fired = {**current, "hits": current["hits"] + 1, "fired_by": nonce}
+            if fired["remaining"] is not None:
+                fired["remaining"] -= 1
+            return fired
+
+        fired = store.update(ACTIVE_NS, record["id"], fire)
+        if fired is None or fired.get("fired_by") != nonce:
             continue
-        fired = {**current, "hits": current["hits"] + 1}
-        if fired["remaining"] is not None:
-            fired["remaining"] -= 1
         if fired["remaining"] == 0:
-            store.delete(ACTIVE_NS, record["id"])
             store.put(SPENT_NS, record["id"], fired)
-        else:
-            store.put(ACTIVE_NS, record["id"], fired)
+            store.delete(ACTIVE_NS, record["id"])
         return fired
     return None

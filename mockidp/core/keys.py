@@ -14,7 +14,9 @@ import base64
 import datetime
 import hashlib
 import logging
+import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -167,11 +169,26 @@ def load_or_create(path: Path) -> SigningKey:
     return key
 
 
+def load_or_adopt(path: Path, adopt: Callable[[str], str]) -> SigningKey:
+    """Like `load_or_create`, for processes sharing a store: with no key at `path`, each offers a new key to
+    `adopt` (which keeps the first offer in the store) and all use the one kept, writing it to `path` if they can."""
+    if path.exists():
+        return load_or_create(path)
+    pem = adopt(new_signing_key().to_pem().decode()).encode()
+    key = load_signing_key(pem)[0]
+    _try_write(path, pem, "the signing key shared through the store")
+    return key
+
+
 def _try_write(path: Path, data: bytes, what: str) -> None:
+    """Write the key file in one step (a process starting meanwhile sees no file or the whole file)."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        path.write_bytes(data)
-        path.chmod(0o600)
+        partial.write_bytes(data)
+        partial.chmod(0o600)
+        os.replace(partial, path)
     except OSError as exc:
+        partial.unlink(missing_ok=True)
         log.warning(
             "cannot write %s to %s (%s): it is kept in memory only, so tokens will not verify after a restart",
             what,

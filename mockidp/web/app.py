@@ -6,7 +6,8 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from mockidp.core.domain import IdentityDomain
-from mockidp.web import authorize, control, device, discovery, jwks, logout, signin, token, userinfo
+from mockidp.core.stores import Backend, MemoryBackend
+from mockidp.web import authorize, control, device, discovery, health, jwks, logout, signin, token, userinfo
 from mockidp.web.context import DomainSelector, ServerSettings, check_distinct_tenants
 from mockidp.web.cors import Cors
 from mockidp.web.errors import EXCEPTION_HANDLERS
@@ -14,7 +15,10 @@ from mockidp.web.interceptor import Interceptor
 from mockidp.web.middleware import OracleHeaders
 
 
-def create_app(domains: list[IdentityDomain], settings: ServerSettings | None = None) -> Starlette:
+def create_app(
+    domains: list[IdentityDomain], settings: ServerSettings | None = None, backend: Backend | None = None
+) -> Starlette:
+    """The app serving `domains`, whose stores come from `backend` (reported by /mockidp/health; default: memory)."""
     if not domains:
         raise ValueError("create_app needs at least one identity domain")
     check_distinct_tenants(domains)
@@ -28,13 +32,20 @@ def create_app(domains: list[IdentityDomain], settings: ServerSettings | None = 
         *signin.routes,
         *logout.routes,
         *device.routes,
+        *health.routes,  # always: a load balancer or container runtime asks it, with or without a control plane
     ]
     # Cors outside the Interceptor: injected faults carry CORS headers too, so a browser app can read them.
-    middleware = [Middleware(OracleHeaders), Middleware(DomainSelector, domains=domains), Middleware(Cors)]
+    middleware = [
+        Middleware(OracleHeaders),
+        Middleware(health.StoreGuard),  # a lost shared store: a 503 in the endpoint's shape, wherever it is met
+        Middleware(DomainSelector, domains=domains),
+        Middleware(Cors),
+    ]
     if settings.control:  # without the control plane nobody can queue a fault or read the journal
         routes.append(control.mount(settings.control_token))
         middleware.append(Middleware(Interceptor, settings=settings))
     app = Starlette(routes=routes, middleware=middleware, exception_handlers=EXCEPTION_HANDLERS)
     app.state.settings = settings
     app.state.domains = domains
+    app.state.backend = backend if backend is not None else MemoryBackend()
     return app
