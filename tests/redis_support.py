@@ -80,7 +80,9 @@ class RedisServer:
 
 
 def redis_binary() -> str:
-    binary = shutil.which("redis-server") or ("/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else None)
+    binary = shutil.which("redis-server") or (
+        "/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else None
+    )
     if binary is None:
         message = "redis-server is not installed (apt-get install redis-server): the shared-store tests need it"
         if os.environ.get("CI") == "true":

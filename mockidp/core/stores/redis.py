@@ -125,7 +125,14 @@ class RedisBackend:
         self._backoff = 0.0
         self._reason = ""
         self._pid = os.getpid()
-        self.call(self.client.ping)  # unreachable at start: StoreUnavailable, and the server does not start
+        try:  # unreachable at start: StoreUnavailable, and the server does not start
+            self.client.ping()
+        except (redis.RedisError, OSError) as exc:
+            self.client.connection_pool.disconnect()
+            raise StoreUnavailable(
+                f"the shared store (Redis at {self.where}) cannot be reached: {_why(exc)}; "
+                "start it, or fix --store / $MOCKIDP_STORE"
+            ) from None
 
     # -- what domains use ------------------------------------------------------------------------------
 
