@@ -21,6 +21,8 @@ from redis_support import RedisServer, Serve, free_port, redis_server, redis_url
 
 from mockidp.paths import default_fixtures
 
+pytest_plugins = ["pytester"]
+
 SEED_AUTH = (SEED_CLIENT_ID, SEED_CLIENT_SECRET)
 READ = "https://orders.example.com/read"
 CC = {"grant_type": "client_credentials", "scope": READ}
@@ -241,3 +243,50 @@ def _children(pid: int) -> list[int]:
     except OSError:
         return []
     return [int(child) for child in text.split()]
+
+
+def test_mockidp_helpers_on_one_store_are_one_domain(redis_url: str) -> None:
+    """docs/scaling.md, "In tests": two `MockIdP`s with one store URL."""
+    from mockidp.testing import MockIdP
+
+    with MockIdP(store=redis_url) as a, MockIdP(store=redis_url) as b:
+        a.add_user("dora@example.com", password="Dora1!pass")
+        with b.fault("token", error="temporarily_unavailable", times=2):
+            statuses = [
+                requests.post(idp.token_url, data=CC, auth=SEED_AUTH, timeout=10).status_code for idp in (a, b, a)
+            ]
+        assert statuses == [503, 503, 200]
+        assert [entry.status for entry in b.requests("token")] == [503, 503, 200]
+        grant = {"grant_type": "password", "username": "dora@example.com", "password": "Dora1!pass", "scope": "openid"}
+        assert requests.post(b.token_url, data=grant, auth=SEED_AUTH, timeout=10).status_code == 200
+
+
+PLUGIN_TESTS = """
+import requests
+
+SEED = ("04c1e0a50787408782a5a06fb04f6522", "5ec4e132-6cb8-4499-97fe-0c444faff293")
+
+
+def test_the_plugin_server_shares_the_store(mockidp):
+    data = {"grant_type": "client_credentials", "scope": "https://orders.example.com/read"}
+    assert requests.post(mockidp.token_url, data=data, auth=SEED, timeout=10).status_code == 503
+"""
+
+
+def test_the_pytest_plugin_takes_a_store_url(pytester: pytest.Pytester, serve, redis_url: str) -> None:
+    """A fault queued through a `mockidp serve` beside the suite fires in the plugin's server: one domain.
+    (The plugin resets the domain before the test, so the fault is queued by a conftest hook after that.)"""
+    other = serve("--store", redis_url)
+    pytester.makeconftest(
+        f"""
+import pytest, requests
+
+@pytest.fixture(autouse=True)
+def queue_elsewhere(mockidp):
+    fault = {{"endpoint": "token", "error": "temporarily_unavailable"}}
+    requests.post("{other.url}/mockidp/v1/faults", json=fault, timeout=10).raise_for_status()
+"""
+    )
+    pytester.makepyfile(test_user=PLUGIN_TESTS)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--mockidp-store", redis_url)
+    result.assert_outcomes(passed=1)
