@@ -162,3 +162,13 @@ def test_a_change_through_one_connection_is_seen_by_the_next_read_of_another(red
     finally:
         first.close()
         second.close()
+
+
+def test_append_numbers_records_and_keeps_the_last(store) -> None:
+    s, _ = store
+    for n in range(1, 6):
+        s.append("journal", {"n": n}, limit=3)
+    assert s.items("journal") == [("000000000003", {"n": 3}), ("000000000004", {"n": 4}), ("000000000005", {"n": 5})]
+    s.clear("journal")
+    s.append("journal", {"n": 1}, limit=3)
+    assert s.items("journal") == [("000000000001", {"n": 1})]

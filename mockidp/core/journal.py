@@ -16,7 +16,6 @@ import jwt
 
 from mockidp.core.client_auth import NONE, SECRET_BASIC, SECRET_POST, parse_basic
 from mockidp.core.errors import OAuthError
-from mockidp.core.faults import next_number
 from mockidp.core.store import Record, Store
 
 NS = "journal"
@@ -138,10 +137,8 @@ def _pkce_method(params: Mapping[str, str]) -> str | None:
 
 
 def record(store: Store, item: Record, limit: int = LIMIT) -> None:
-    number = next_number(store, "journal")
-    store.put(NS, _key(number), {"id": number, **item})
-    if number > limit:
-        store.delete(NS, _key(number - limit))
+    """One store call (`append`: numbered, the oldest beyond `limit` dropped), since every request makes one."""
+    store.append(NS, item, limit=limit)
 
 
 def entries(
@@ -149,8 +146,8 @@ def entries(
 ) -> list[Record]:
     """Entries oldest first, optionally only one endpoint's or one client's, and only the last `limit`."""
     found = [
-        item
-        for _, item in sorted(store.items(NS))
+        {"id": int(key), **item}
+        for key, item in sorted(store.items(NS))
         if (endpoint is None or item["endpoint"] == endpoint) and (client_id is None or item["client_id"] == client_id)
     ]
     return found[-limit:] if limit else found
@@ -158,7 +155,3 @@ def entries(
 
 def clear(store: Store) -> None:
     store.clear(NS)
-
-
-def _key(number: int) -> str:
-    return f"{number:012d}"

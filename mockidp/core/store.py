@@ -27,6 +27,12 @@ Change = Callable[[Record | None], Record | None]
 
 # Namespaces a reset keeps (see `clear`).
 DURABLE = frozenset({"durable"})
+APPEND_COUNTER = ""  # the counter key `append` numbers a namespace's records with
+
+
+def number_key(number: int) -> str:
+    """The key `append` stores record `number` under: zero-padded, so keys sort as numbers do."""
+    return f"{number:012d}"
 
 
 class Store(Protocol):
@@ -53,6 +59,13 @@ class Store(Protocol):
 
     def incr(self, namespace: str, key: str, amount: int = 1) -> int:
         """Add to a counter (starting at 0) and return the new value."""
+        ...
+
+    def append(self, namespace: str, value: Record, *, limit: int) -> None:
+        """Store a record under the namespace's next number (1, 2, … as `number_key(n)`; a cleared namespace starts
+        again at 1) and drop the one `limit` numbers before it, in one step. A bounded log such as the journal:
+        one store call per entry, which a shared store may send without waiting for its answer (so it returns
+        nothing); every read after it sees it."""
         ...
 
     def delete(self, namespace: str, key: str) -> bool: ...
@@ -148,6 +161,13 @@ class MemoryStore:
             value = self._counters.get((namespace, key), 0) + amount
             self._counters[(namespace, key)] = value
             return value
+
+    def append(self, namespace: str, value: Record, *, limit: int) -> None:
+        with self._lock:
+            number = self.incr(namespace, APPEND_COUNTER)
+            self._set(namespace, number_key(number), value, None)
+            if number > limit:
+                self._remove(namespace, number_key(number - limit))
 
     def delete(self, namespace: str, key: str) -> bool:
         with self._lock:
