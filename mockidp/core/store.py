@@ -62,10 +62,10 @@ class Store(Protocol):
         ...
 
     def append(self, namespace: str, value: Record, *, limit: int) -> None:
-        """Store a record under the namespace's next number (1, 2, … as `number_key(n)`; a cleared namespace starts
-        again at 1) and drop the one `limit` numbers before it, in one step. A bounded log such as the journal:
-        one store call per entry, which a shared store may send without waiting for its answer (so it returns
-        nothing); every read after it sees it."""
+        """Add a record to the namespace's log under its next number (1, 2, … ; a cleared namespace starts again at
+        1) and drop the one `limit` numbers before it, in one step. A bounded log such as the journal: one store
+        call per entry, which a shared store may send without waiting for its answer (so it returns nothing);
+        every read after it sees it. Read the log with `items` (keys `number_key(n)`); `clear` drops it."""
         ...
 
     def delete(self, namespace: str, key: str) -> bool: ...
