@@ -85,6 +85,14 @@ return 1
 """.replace("SWEEP_BATCH", str(SWEEP_BATCH))
 )
 
+# KEYS: log counter, log. ARGV: blob, limit. The journal's append: one command, so one reply to read.
+_APPEND = Script("""
+redis.call('INCR', KEYS[1])
+redis.call('RPUSH', KEYS[2], ARGV[1])
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
+return 1
+""")
+
 # KEYS: record, index, counter. ARGV: member, '1' to drop the counter too. Returns the record's blob, if any.
 _DROP = Script("""
 local current = redis.call('GET', KEYS[1])
@@ -121,6 +129,8 @@ end
 return out
 """)
 
+SCRIPTS = (_PUT, _APPEND, _DROP, _ITEMS)
+
 _Decoded = tuple[float | None, Record]
 
 
@@ -133,7 +143,7 @@ class _Sent:
     wanted: bool  # a caller waits for this reply
 
 
-MAX_UNANSWERED = 160  # replies of writes sent without waiting (5 a journal entry), at most, before they are read
+MAX_UNANSWERED = 64  # writes sent without waiting, at most, before their replies are read
 
 
 class RedisBackend:
@@ -152,8 +162,6 @@ class RedisBackend:
         self._connection: AbstractConnection | None = None
         self._connection_lock = threading.Lock()
         self._unanswered: deque[_Sent] = deque()
-        self._reply_poll = select.poll()
-        self._poll_socket: Any = None
         self._lock = threading.RLock()
         self._cache: dict[bytes, Any] = {}
         self._epoch = 0  # counts invalidations, so that a read racing a change is not cached
@@ -215,7 +223,7 @@ class RedisBackend:
         with self._connection_lock:
             if self._connection is not None:
                 try:
-                    self._read_replies(self._connection, block=True)  # the last journal entries, if any
+                    self._read_replies(self._connection)  # the last journal entries, if any
                 except (redis.RedisError, OSError):
                     pass
                 self._connection.disconnect()
@@ -232,28 +240,41 @@ class RedisBackend:
         """Run a Lua script by its digest, sending it whole when Redis does not know it (e.g. after a restart)."""
         return self.call(lambda: self._send(("EVALSHA", body.sha, len(keys), *keys, *args), script=body))
 
-    def send_all(self, commands: list[tuple[Any, ...]]) -> None:
-        """Send writes whose answers nobody waits for (the journal's append), in one packet: the replies are read
-        with the next command's, or when already there. Redis runs a connection's commands in the order they reach
-        it, and this process answers its client only after sending them, so a read after that answer sees them."""
-        self.call(lambda: self._send_all(commands))
+    def send(self, script: Script, keys: list[str], args: list[Any]) -> None:
+        """Run a script whose answer nobody waits for (the journal's append): the reply is read with the next
+        command's, or when already there. Redis runs a connection's commands in the order they reach it, and this
+        process answers its client only after sending it, so a read after that answer sees the write."""
+        command = ("EVALSHA", script.sha, len(keys), *keys, *args)
+        self.call(lambda: self._send_unanswered(command, script))
 
-    def _send_all(self, commands: list[tuple[Any, ...]]) -> None:
+    def _send_unanswered(self, command: tuple[Any, ...], script: Script) -> None:
         with self._connection_lock:
             connection = self._own_connection()
             try:
-                connection.send_packed_command(connection.pack_commands(commands))
-                self._unanswered.extend(_Sent(args, None, wanted=False) for args in commands)
-                self._read_replies(connection, block=len(self._unanswered) > MAX_UNANSWERED)
+                connection.send_command(*command)
+                self._unanswered.append(_Sent(command, script, wanted=False))
+                if len(self._unanswered) >= MAX_UNANSWERED:  # one read for many replies (and a lost Redis found)
+                    self._read_replies(connection)
             except (redis.ConnectionError, redis.TimeoutError, OSError):
                 self._lost(connection)
                 raise
 
     def _own_connection(self) -> AbstractConnection:
+        """The connection the hot path uses; a new one loads the scripts first, so that an EVALSHA sent without
+        waiting never meets NOSCRIPT (Redis restarted: the old connection broke, and this one loads them again)."""
         connection = self._connection
         if connection is None:
             pool = self.client.connection_pool
-            connection = self._connection = pool.connection_class(**pool.connection_kwargs)
+            connection = pool.connection_class(**pool.connection_kwargs)
+            try:
+                connection.connect()
+                for script in SCRIPTS:
+                    connection.send_command("SCRIPT", "LOAD", script.text)
+                    connection.read_response()
+            except BaseException:
+                connection.disconnect()
+                raise
+            self._connection = connection
         return connection
 
     def _lost(self, connection: AbstractConnection) -> None:
@@ -267,31 +288,17 @@ class RedisBackend:
             try:
                 connection.send_command(*args)
                 self._unanswered.append(_Sent(args, script, wanted=True))
-                return self._read_replies(connection, block=True)
+                return self._read_replies(connection)
             except (redis.ConnectionError, redis.TimeoutError, OSError):
                 self._lost(connection)
                 raise
 
-    def _replies_waiting(self, connection: AbstractConnection) -> bool:
-        """Bytes to read on the own connection? One poll (replies already in redis-py's buffer wait for the next
-        command, which reads them all)."""
-        sock = getattr(connection, "_sock", None)
-        if sock is None:
-            return False
-        if self._poll_socket is not sock:
-            self._reply_poll = select.poll()
-            self._reply_poll.register(sock, select.POLLIN | select.POLLERR | select.POLLHUP)
-            self._poll_socket = sock
-        return bool(self._reply_poll.poll(0))
-
-    def _read_replies(self, connection: AbstractConnection, *, block: bool) -> Any:
-        """Read the replies of the commands sent, in order (all of them with `block`, else those already here);
-        returns the reply of the one command waited for, or raises its error."""
+    def _read_replies(self, connection: AbstractConnection) -> Any:
+        """Read the replies of the commands sent, in order; returns the reply of the one command waited for, or
+        raises its error."""
         reply: Any = None
         failure: redis.RedisError | None = None
         while self._unanswered:
-            if not block and not self._replies_waiting(connection):
-                return None
             sent = self._unanswered.popleft()
             try:
                 answer = connection.read_response()
@@ -599,18 +606,10 @@ class RedisStore:
         return int(self.backend.command("INCRBY", name, amount))
 
     def append(self, namespace: str, value: Record, *, limit: int) -> None:
-        """A list (`<ns>:l`) trimmed to `limit`, numbered by the namespace's counter in the same transaction:
-        plain commands in one MULTI, cheaper for Redis than a script, sent without waiting for the answer."""
-        log_key = self._log(namespace)
-        self.backend.send_all(
-            [
-                ("MULTI",),
-                ("INCR", self._counter(namespace, APPEND_COUNTER)),
-                ("RPUSH", log_key, _encode(value, None)),
-                ("LTRIM", log_key, -int(limit), -1),
-                ("EXEC",),
-            ]
-        )
+        """A list (`<ns>:l`) trimmed to `limit`, numbered by the namespace's counter, in one script sent without
+        waiting for its answer."""
+        keys = [self._counter(namespace, APPEND_COUNTER), self._log(namespace)]
+        self.backend.send(_APPEND, keys, [_encode(value, None), int(limit)])
         if namespace in CACHED:
             self.backend.forget_all()
 
