@@ -103,6 +103,7 @@ class JournalEntry:
     error: str | None = None
     reason: str | None = None
     fault: str | None = None
+    body: Any = None  # the JSON body of an /admin/v1 request, passwords and secrets redacted
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> JournalEntry:
@@ -511,6 +512,10 @@ class MockIdP:
 
     def remove_resource(self, audience: str) -> None:
         self.control.call("DELETE", f"/resources/{urllib.parse.quote(audience, safe='')}")
+
+    def client_metadata(self) -> list[dict[str, Any]]:
+        """The Client ID Metadata Documents the domain serves from fixtures and those it fetched (still cached)."""
+        return self.control.call("GET", "/client-metadata")["documents"]
 
     def reset(self) -> None:
         """Back to the fixtures: tokens, codes, sessions, faults, journal, clock, keys and run-time changes."""

@@ -71,6 +71,8 @@ class Grant:
     session: Session | None = None
     nonce: str | None = None
     refresh_token: bool = False  # issue a refresh token with the access token
+    refresh_family: str | None = None  # a refresh: the family of the refresh token it used
+    refresh_scope: str | None = None  # a refresh: the original scope, which the new refresh token keeps
 
     @property
     def gtp(self) -> str:
@@ -154,7 +156,20 @@ def access_token_claims(
     claims.update(client.claims)
     if grant.user is not None:
         claims.update(grant.user.claims)
+    _add_custom_claims(domain, claims, "AT", grant)
     return claims
+
+
+def _add_custom_claims(domain: IdentityDomain, claims: dict[str, Any], tok_type: str, grant: Grant) -> None:
+    """The admin API's CustomClaims that match this token (none were ever created: nothing to read)."""
+    from mockidp.core import runtime
+
+    revision = domain.store.get(runtime.REVISION_NS, runtime.CUSTOM_CLAIMS_REVISION)
+    if revision is None:
+        return
+    from mockidp.core.admin import custom_claims
+
+    claims.update(custom_claims.claims_for(domain, revision["rev"], tok_type, grant))
 
 
 def half_hash(value: str) -> str:
@@ -194,15 +209,27 @@ def id_token_claims(
     if code is not None:
         claims["c_hash"] = half_hash(code)
     if grant.scopes.has("get_groups"):
-        claims["groups"] = [_named(domain, "group", name, "name") for name in grant.user.groups]
+        claims["groups"] = _groups(domain, grant.user, "name")
     if grant.scopes.has("get_approles"):
         claims["appRoles"] = [_named(domain, "approle", name, "name") for name in grant.user.app_roles]
     claims.update(grant.user.claims)
+    _add_custom_claims(domain, claims, "IT", grant)
     return claims
 
 
 def _named(domain: IdentityDomain, kind: str, name: str, label: str) -> dict[str, str]:
     return {"id": ids.stable_guid(kind, domain.tenant, name), label: name}
+
+
+def _groups(domain: IdentityDomain, user: User, label: str) -> list[dict[str, str]]:
+    """The user's groups as claims: `{"id", label}`, ids as the admin API's Groups have them."""
+    from mockidp.core import runtime  # runtime imports fixtures, which import (through trusts) this module
+
+    if domain.store.get(runtime.REVISION_NS, runtime.GROUPS_REVISION) is None:  # no group changed at run time
+        return [_named(domain, "group", name, label) for name in user.groups]
+    from mockidp.core.admin.groups import of_user
+
+    return [{"id": group_id, label: name} for group_id, name in of_user(domain, user)]
 
 
 def userinfo_claims(domain: IdentityDomain, user: User, scopes: Iterable[str]) -> dict[str, Any]:
@@ -219,7 +246,7 @@ def userinfo_claims(domain: IdentityDomain, user: User, scopes: Iterable[str]) -
     if scopes & {"approles", "get_approles"}:
         claims["appRoles"] = [_named(domain, "approle", name, "displayName") for name in user.app_roles]
     if scopes & {"groups", "get_groups"}:
-        claims["groups"] = [_named(domain, "group", name, "displayName") for name in user.groups]
+        claims["groups"] = _groups(domain, user, "displayName")
     if profile:
         claims.update({"name": user.name, "preferred_username": user.user_name})
     claims["sub"] = user.user_name

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from mockidp.core import runtime
+from mockidp.core import cimd, runtime
 from mockidp.core.clock import Clock
 from mockidp.core.fixtures import build_client, build_user, load_fixtures, with_keys
 from mockidp.core.keys import KeyRing, SigningKey, load_or_adopt, load_or_create
@@ -19,6 +21,7 @@ from mockidp.core.store import MemoryStore, Store
 from mockidp.core.stores import Backend
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,12 @@ class Urls:
 
     base: str
     issuer: str
+    previous_issuer: str | None = None  # `[domain] previous_issuer`: still accepted on tokens presented back
+
+    @property
+    def issuers(self) -> tuple[str, ...]:
+        """The issuers whose tokens this domain accepts back: its own, and the one before a change."""
+        return (self.issuer, self.previous_issuer) if self.previous_issuer else (self.issuer,)
 
     @property
     def endpoint_base(self) -> str:
@@ -73,12 +82,15 @@ class IdentityDomain:
         self.store.bind_clock(self.clock.now)
         self.tenant = self.settings.tenant or tenant_from_key(signing_key)
         self._fixture_scopes = ScopeCatalog(fixtures.resources, self.tenant)
-        self.trusts: dict[str, Trust] = {trust.issuer: trust for trust in fixtures.trusts}  # "self" for own tokens
+        self._fixture_trusts: dict[str, Trust] = {trust.issuer: trust for trust in fixtures.trusts}
         self._users_by_email = {user.email.lower(): user for user in fixtures.users.values() if user.email}
         self._urls: dict[str, Urls] = {}
         # Caches of what run-time records build into, keyed by the record's revision (records never change).
         self._built: dict[str, Client | User] = {}
         self._catalogs: dict[str, ScopeCatalog] = {}
+        # What features derive from state and fixtures (e.g. SCIM resources by record revision): keys must name
+        # what they were built from, so a stale entry is never read; users of it bound its size; reset empties it.
+        self.cache: dict[Any, Any] = {}
 
     @classmethod
     def load(
@@ -99,18 +111,59 @@ class IdentityDomain:
             store = backend.store_for(fixtures.domain.tenant or tenant_from_key(key))
         return cls(fixtures, key, store)
 
-    def client(self, client_id: str) -> Client | None:
-        """A client by id: the fixtures', unless the control plane added, replaced or removed it."""
+    def client(self, client_id: str, *, documents: bool = True) -> Client | None:
+        """A client by id: the fixtures', unless the control plane added, replaced or removed it; with client ID
+        metadata documents on (and `documents`), a URL client_id is the client its document describes (`cimd`),
+        or `cimd.ClientMetadataRefused` (an OAuthError) saying why it cannot be."""
         record = self.store.get(runtime.CLIENTS, client_id)
         if record is None:
-            return self.fixtures.clients.get(client_id)
-        return self._build(record, lambda values: with_keys(build_client(values), self.fixtures.directory))
+            client = self.fixtures.clients.get(client_id)
+            if client is None and documents and cimd.looks_like_url(client_id):
+                if self.settings.client_id_metadata_documents:  # a metadata document, or ClientMetadataRefused
+                    client = cimd.client(self, client_id)
+        else:
+            client = self._build(record, lambda values: with_keys(build_client(values), self.fixtures.directory))
+        return self.with_grants(client)
 
     def user(self, user_name: str) -> User | None:
+        """A user by name: the fixtures', unless the control plane or the admin API changed it; its `groups` as
+        the admin API's groups say once any group was changed there."""
         record = self.store.get(runtime.USERS, user_name)
-        if record is None:
-            return self.fixtures.users.get(user_name)
-        return self._build(record, build_user)
+        user = self.fixtures.users.get(user_name) if record is None else self._build(record, build_user)
+        if user is not None and self.store.get(runtime.REVISION_NS, runtime.GROUPS_REVISION) is not None:
+            from mockidp.core.admin.groups import group_names
+
+            user = replace(user, groups=group_names(self, user))
+        return self.with_grants(user)
+
+    def with_grants(self, entity: T) -> T:
+        """A client or user with the app roles that Grants of the admin API gave or took back (`app_roles`
+        is then what tokens, scopes and userinfo use); unchanged while no Grant was ever changed."""
+        if entity is None or self.store.get(runtime.REVISION_NS, runtime.GRANTS_REVISION) is None:
+            return entity
+        from mockidp.core.admin import grants  # only once the admin API changed a grant
+
+        return grants.with_grants(self, entity)
+
+    @property
+    def trusts(self) -> dict[str, Trust]:
+        """Identity propagation trusts by issuer ("self" for the domain's own tokens): the fixtures', or as the
+        admin API's IdentityPropagationTrusts changed them."""
+        revision = self.store.get(runtime.REVISION_NS, runtime.TRUSTS_REVISION)
+        if revision is None:
+            return self._fixture_trusts
+        from mockidp.core.admin import identity_propagation_trusts
+
+        return self.derived("trusts", revision["rev"], lambda: identity_propagation_trusts.by_issuer(self))
+
+    def derived(self, name: str, revision: str, build: Callable[[], T]) -> T:
+        """What `build` makes of run-time records, kept while their revision stands (a changed record changes
+        the revision): so a token request does not rebuild grants or trusts from the store each time."""
+        key = ("derived", name)
+        hit = self.cache.get(key)
+        if hit is None or hit[0] != revision:
+            hit = self.cache[key] = (revision, build())
+        return hit[1]
 
     @property
     def scopes(self) -> ScopeCatalog:
@@ -130,6 +183,7 @@ class IdentityDomain:
         self.store.clear()
         self._built.clear()
         self._catalogs.clear()
+        self.cache.clear()
 
     def _build(self, record: dict, build):  # noqa: ANN001, ANN202 - build_client or build_user
         values = runtime.record_values(record)
@@ -159,7 +213,7 @@ class IdentityDomain:
         urls = self._urls.get(base)
         if urls is None:
             issuer = base if self.settings.issuer == "self" else self.settings.issuer
-            urls = self._urls[base] = Urls(base, issuer)
+            urls = self._urls[base] = Urls(base, issuer, self.settings.previous_issuer or None)
             if len(self._urls) > 64:  # a client varying its Host header must not grow this forever
                 self._urls.pop(next(iter(self._urls)))
         return urls

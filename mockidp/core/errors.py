@@ -70,6 +70,11 @@ def invalid_scope(description: str) -> OAuthError:
     return OAuthError("invalid_scope", description)
 
 
+def invalid_target(description: str) -> OAuthError:
+    """RFC 8707 §2: the `resource` names no resource server this client may get a token for."""
+    return OAuthError("invalid_target", description)
+
+
 def invalid_token(description: str, status: int = 401) -> OAuthError:
     """A bearer token that cannot be used (RFC 6750 §3): the challenge goes in WWW-Authenticate."""
     # RFC 6750 §3: error_description may not contain '"' or '\\'.
@@ -81,11 +86,20 @@ def invalid_token(description: str, status: int = 401) -> OAuthError:
 class ScimError(Exception):
     """An error from the `/admin/v1` (SCIM) part of the domain."""
 
-    def __init__(self, status: int, detail: str, message_id: str) -> None:
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        message_id: str,
+        scim_type: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
         self.message_id = message_id
+        self.scim_type = scim_type  # RFC 7644 §3.12: invalidFilter, invalidValue, uniqueness, …
+        self.headers = headers or {}
 
 
 def scim_unauthorized() -> ScimError:

@@ -14,7 +14,6 @@ second namespace so that a test can still read how often it fired, and the reque
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -41,7 +40,16 @@ ENDPOINT_PATHS = {
     "/ui/v1/signin": "signin",  # the sign-in page (HTML)
     "/ui/v1/device": "verification",  # the device verification page (HTML)
 }
-ENDPOINTS = tuple(dict.fromkeys(ENDPOINT_PATHS.values()))
+ADMIN_PREFIX, ADMIN = "/admin/v1/", "admin"  # every other /admin/v1/… path: the SCIM admin API
+ENDPOINTS = (*dict.fromkeys(ENDPOINT_PATHS.values()), ADMIN)
+
+
+def endpoint_of(path: str) -> str | None:
+    """The endpoint name of a path (as faults and the journal name them), None for a path of no endpoint."""
+    found = ENDPOINT_PATHS.get(path)
+    if found is None and path.startswith(ADMIN_PREFIX):
+        return ADMIN
+    return found
 
 
 @dataclass(frozen=True)
@@ -247,7 +255,7 @@ def clear(store: Store) -> None:
 
 
 def public(record: Record) -> Record:
-    shown = {key: value for key, value in record.items() if key not in ("order", "has_body", "fired_by")}
+    shown = {key: value for key, value in record.items() if key not in ("order", "has_body", "spent")}
     if not record["has_body"]:
         shown.pop("body")
     shown["active"] = record["remaining"] is None or record["remaining"] > 0
@@ -268,21 +276,22 @@ def take(store: Store, candidates: list[Record], endpoint: str, values: Mapping[
             continue
         if any(values.get(name) != wanted for name, wanted in record["match"].items()):
             continue
-        nonce = uuid.uuid4().hex
-
-        def fire(current: Record | None, nonce: str = nonce) -> Record | None:
-            if current is None or current["remaining"] == 0:  # gone, or used up by another request meanwhile
-                return current
-            fired = {**current, "hits": current["hits"] + 1, "fired_by": nonce}
-            if fired["remaining"] is not None:
-                fired["remaining"] -= 1
-            return fired
-
-        fired = store.update(ACTIVE_NS, record["id"], fire)
-        if fired is None or fired.get("fired_by") != nonce:
+        fired = store.update(ACTIVE_NS, record["id"], _fire)  # one atomic step: N requests fire it N times
+        if fired is None or fired.get("spent"):  # used up by other requests meanwhile (or cleared)
             continue
-        if fired["remaining"] == 0:
+        if fired["remaining"] == 0:  # this request used it up: set it aside, so the request path stays cheap
             store.put(SPENT_NS, record["id"], fired)
             store.delete(ACTIVE_NS, record["id"])
         return fired
     return None
+
+
+def _fire(current: Record | None) -> Record | None:
+    if current is None:
+        return None
+    if current["remaining"] == 0:  # spent, and not yet set aside: leave it (and tell the caller)
+        return {**current, "spent": True}
+    fired = {**current, "hits": current["hits"] + 1}
+    if fired["remaining"] is not None:
+        fired["remaining"] -= 1
+    return fired

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from mockidp.core import ids
 from mockidp.core.errors import OAuthError
 from mockidp.core.model import (
     AUTHORIZATION_CODE,
@@ -30,6 +31,7 @@ from mockidp.core.model import (
     DomainSettings,
     FixedCode,
     Fixtures,
+    Group,
     ImpersonationRule,
     Resource,
     Trust,
@@ -86,6 +88,32 @@ def _issuer(value: str) -> str | None:
     return f'must be "self" or an absolute http(s) URL such as {DEFAULT_ISSUER!r}, got {value!r}'
 
 
+def _previous_issuer(value: str) -> str | None:
+    if value == "" or _absolute_http_url(value):
+        return None
+    return f'must be an absolute http(s) URL (the issuer before a change), or "" for none, got {value!r}'
+
+
+def _resource_uri(value: str) -> str | None:
+    """RFC 8707 §2: a resource indicator is an absolute URI with no fragment."""
+    parts = urlsplit(value)
+    if not parts.scheme or "#" in value or not (parts.netloc or parts.path):
+        return f'must be an absolute URI without a fragment, e.g. "https://mcp.example.com/mcp", got {value!r}'
+    return None
+
+
+def _metadata_location(value: str) -> str | None:
+    from mockidp.core.cimd.urls import location_problem  # the CIMD rules live in their package
+
+    return location_problem(value)
+
+
+def _metadata_url(value: str) -> str | None:
+    from mockidp.core.cimd.urls import url_problem
+
+    return url_problem(value)
+
+
 def _absolute_http_url(value: str) -> bool:
     parts = urlsplit(value)
     return parts.scheme in ("http", "https") and bool(parts.netloc)
@@ -120,6 +148,16 @@ def _rule(value: str) -> str | None:
     except ValueError as exc:
         return str(exc)
     return None
+
+
+def _hex_id(value: str) -> str | None:
+    ok = re.fullmatch(r"[0-9a-f]{32}", value)
+    return None if ok else f"must be 32 lowercase hexadecimal digits (a SCIM id such as {'0' * 31}1), got {value!r}"
+
+
+def _ocid(value: str) -> str | None:
+    ok = re.fullmatch(r"ocid1\.[a-z0-9]+\.[a-z0-9-]+\.[a-z0-9-]*\.[a-z0-9._-]+", value)
+    return None if ok else f'must be an OCID such as "ocid1.user.oc1..aaaaaaaa…", got {value!r}'
 
 
 def _one_of(*allowed: str) -> Check:
@@ -176,10 +214,15 @@ DOMAIN_FIELDS = {
     "signing_key": Field(STR, "signing-key.pem", _nonempty),
     "region": Field(STR, "us-ashburn-1", _token),
     "domain_name": Field(STR, "Default", _nonempty),
+    "refresh_token_rotation": Field(BOOL, False),
+    "previous_issuer": Field(STR, "", _previous_issuer),
+    "client_id_metadata_documents": Field(BOOL, False),
+    "trusted_metadata_locations": Field(STRS, [], item_check=_metadata_location),
 }
 RESOURCE_FIELDS = {
     "name": Field(STR, check=_nonempty),
-    "audience": Field(STR, check=_token),
+    "audience": Field(STR, None, _token),  # required unless `resource` is given, which then serves as audience
+    "resource": Field(STR, None, _resource_uri),
     "secondary_audiences": Field(STRS, [], item_check=_token),
     "scopes": Field(STRS, check=lambda v: None if v else "must list at least one scope", item_check=_token),
 }
@@ -196,6 +239,8 @@ CLIENT_FIELDS = {
     "jwks": Field(STR, None, _nonempty),
     "cors_origins": Field(STRS, [], item_check=_origin),
     "claims": Field(TABLE, {}, _claims),
+    "refresh_token_rotation": Field(BOOL, None),  # None: the domain's setting
+    "active": Field(BOOL, True),
 }
 USER_FIELDS = {
     "user_name": Field(STR, check=_token),
@@ -216,6 +261,14 @@ USER_FIELDS = {
     "phone_number": Field(STR, ""),
     "locale": Field(STR, "en"),
     "timezone": Field(STR, "America/Chicago"),
+    "id": Field(STR, None, _hex_id),
+    "ocid": Field(STR, None, _ocid),
+    "active": Field(BOOL, True),
+}
+GROUP_FIELDS = {
+    "display_name": Field(STR, check=_nonempty),
+    "description": Field(STR, ""),
+    "members": Field(STRS, []),
 }
 CODE_FIELDS = {
     "code": Field(STR, check=_token),
@@ -240,12 +293,18 @@ TRUST_FIELDS = {
     "client_claim_values": Field(STRS, []),
     "impersonation": Field(TABLES, [], item_fields=IMPERSONATION_FIELDS),
 }
+CLIENT_METADATA_FIELDS = {
+    "url": Field(STR, check=_metadata_url),  # the client_id the document is served for
+    "file": Field(STR, check=_nonempty),  # relative to the fixture directory, in a sub-folder
+}
 LIST_SECTIONS = {
     "resources": RESOURCE_FIELDS,
     "clients": CLIENT_FIELDS,
     "users": USER_FIELDS,
     "codes": CODE_FIELDS,
     "trusts": TRUST_FIELDS,
+    "client_metadata": CLIENT_METADATA_FIELDS,
+    "groups": GROUP_FIELDS,
 }
 SECTIONS = ("domain", *LIST_SECTIONS)
 
@@ -320,7 +379,21 @@ def _kind_of(value: Any) -> str:
 
 
 def build_resource(values: dict[str, Any]) -> Resource:
-    return Resource(values["name"], values["audience"], tuple(values["secondary_audiences"]), tuple(values["scopes"]))
+    audience = values.get("audience") or values.get("resource") or ""
+    return Resource(
+        values["name"],
+        audience,
+        tuple(values["secondary_audiences"]),
+        tuple(values["scopes"]),
+        values.get("resource"),
+    )
+
+
+def resource_problems(values: dict[str, Any]) -> list[tuple[str, str]]:
+    """What is wrong with a resource beyond its types: (key path below the resource, message) pairs."""
+    if values.get("audience") is None and values.get("resource") is None:
+        return [("audience", "give the audience (what tokens carry in aud), or resource (an RFC 8707 resource URI)")]
+    return []
 
 
 def build_client(values: dict[str, Any]) -> Client:
@@ -339,14 +412,19 @@ def build_client(values: dict[str, Any]) -> Client:
         allowed_scopes=tuple(values["allowed_scopes"]),
         app_roles=tuple(values["app_roles"]),
         public_key=values["public_key"],
+        refresh_token_rotation=values["refresh_token_rotation"],
         jwks=values["jwks"],
         cors_origins=tuple(values["cors_origins"]),
         claims=dict(values["claims"]),
+        active=values.get("active", True),
     )
 
 
 def build_user(values: dict[str, Any]) -> User:
     values = dict(values)
+    values["id"] = values.get("id") or ids.stable_guid("user", values["user_name"])
+    values["ocid"] = values.get("ocid") or ids.stable_ocid("user", values["id"])
+    values.setdefault("active", True)
     values["groups"] = tuple(values["groups"])
     values["app_roles"] = tuple(values["app_roles"])
     values["claims"] = dict(values["claims"])
@@ -511,7 +589,15 @@ def _merge(directory: Path, problems: list[Problem]) -> _Merged:
     return merged
 
 
-ID_KEYS = {"resources": "audience", "clients": "client_id", "users": "user_name", "codes": "code", "trusts": "issuer"}
+ID_KEYS = {
+    "resources": "audience",
+    "clients": "client_id",
+    "users": "user_name",
+    "codes": "code",
+    "trusts": "issuer",
+    "client_metadata": "url",
+    "groups": "display_name",
+}
 
 
 def _without_duplicates(entries: list[tuple[str, str, Any]], key: str, problems: list[Problem]) -> list:
@@ -540,6 +626,8 @@ def _read(directory: Path) -> tuple[Fixtures | None, list[Problem]]:
 
     domain_file = next(iter(merged.domain_origin.values()), "(domain)")
     domain_values = read_table(merged.domain, DOMAIN_FIELDS, domain_file, "domain", problems)
+    if domain_values:
+        domain_values["trusted_metadata_locations"] = tuple(domain_values["trusted_metadata_locations"])
     domain = DomainSettings(**domain_values) if domain_values else DomainSettings()
 
     checked: dict[str, list[tuple[str, str, Any]]] = {}
@@ -554,7 +642,15 @@ def _read(directory: Path) -> tuple[Fixtures | None, list[Problem]]:
     resources = [build_resource(v) for _, _, v in checked["resources"]]
     catalog = ScopeCatalog(resources, domain.tenant or "idcs-check")
     scope_owner: dict[str, str] = {}
-    for (file, path, _), resource in zip(checked["resources"], resources, strict=True):
+    named_by: dict[str, str] = {}
+    for (file, path, values), resource in zip(checked["resources"], resources, strict=True):
+        for key, message in resource_problems(values):
+            problems.append(Problem(file, f"{path}.{key}", message))
+        if resource.resource is not None:
+            if resource.resource in named_by:
+                message = f"{resource.resource!r} already names resource {named_by[resource.resource]!r}"
+                problems.append(Problem(file, f"{path}.resource", message))
+            named_by[resource.resource] = resource.name
         for value in resource.scopes:
             qualified = resource.audience + value
             if qualified in scope_owner:
@@ -570,6 +666,13 @@ def _read(directory: Path) -> tuple[Fixtures | None, list[Problem]]:
         clients[client.client_id] = with_keys(client, directory)
 
     users = {v["user_name"]: build_user(v) for _, _, v in checked["users"]}
+    user_ids: dict[str, tuple[str, str]] = {}
+    for (file, path, _), user in zip(checked["users"], users.values(), strict=True):
+        first = user_ids.setdefault(user.guid, (file, path))
+        if first != (file, path):
+            message = f"duplicate id {user.guid!r} (first in {first[0]}: {first[1]})"
+            problems.append(Problem(file, f"{path}.id", message))
+    groups, users = _groups(checked["groups"], users, problems)
 
     codes: dict[str, FixedCode] = {}
     for file, path, values in checked["codes"]:
@@ -603,8 +706,88 @@ def _read(directory: Path) -> tuple[Fixtures | None, list[Problem]]:
             problems.append(Problem(file, f"{path}.{key}", message))
         trusts.append(replace(trust, keys=keys))
 
-    fixtures = Fixtures(directory, domain, tuple(resources), clients, users, codes, tuple(trusts))
+    client_metadata = _client_metadata(directory, domain, checked["client_metadata"], problems)
+    fixtures = Fixtures(
+        directory,
+        domain,
+        tuple(resources),
+        clients,
+        users,
+        codes,
+        tuple(trusts),
+        client_metadata=client_metadata,
+        groups=groups,
+    )
     return (None if problems else fixtures), problems
+
+
+def _client_metadata(
+    directory: Path, domain: DomainSettings, entries: list[tuple[str, str, Any]], problems: list[Problem]
+) -> dict[str, Path]:
+    """`[[client_metadata]]`: Client ID Metadata Documents served from files; each is checked as if fetched."""
+    from mockidp.core.cimd.document import DocumentRefused, parse_document
+
+    found: dict[str, Path] = {}
+    for file, path, values in entries:
+        if not domain.client_id_metadata_documents:
+            problems.append(
+                Problem(file, path, "set [domain] client_id_metadata_documents = true to use client metadata documents")
+            )
+            continue
+        name = Path(values["file"])
+        local = directory / name
+        if name.is_absolute() or ".." in name.parts or len(name.parts) < 2:
+            problems.append(
+                Problem(
+                    file,
+                    f"{path}.file",
+                    f'must be a relative path in a sub-folder, e.g. "cimd/client.json" (top-level *.json files '
+                    f"are fixtures), got {values['file']!r}",
+                )
+            )
+            continue
+        try:
+            parse_document(values["url"], local.read_bytes())
+        except OSError as exc:
+            problems.append(Problem(file, f"{path}.file", f"cannot be read: {exc.strerror or exc}"))
+            continue
+        except DocumentRefused as exc:
+            problems.append(Problem(file, f"{path}.file", str(exc)))
+            continue
+        found[values["url"]] = local
+    return found
+
+
+def _groups(
+    entries: list[tuple[str, str, Any]], users: dict[str, User], problems: list[Problem]
+) -> tuple[tuple[Group, ...], dict[str, User]]:
+    """`[[groups]]` and the users' `groups` keys made one membership: a group's members are its `members` plus
+    every user whose `groups` names it; a user's `groups` are the names it lists plus every group listing it. A
+    name in a user's `groups` that no `[[groups]]` entry has is a group of its own (no description)."""
+    members: dict[str, list[str]] = {}
+    descriptions: dict[str, str] = {}
+    for file, path, values in entries:
+        name = values["display_name"]
+        descriptions[name] = values["description"]
+        members[name] = []
+        for index, user_name in enumerate(values["members"]):
+            if user_name not in users:
+                problems.append(Problem(file, f"{path}.members[{index}]", f"no user with user_name {user_name!r}"))
+            elif user_name not in members[name]:
+                members[name].append(user_name)
+    for user in users.values():
+        for name in user.groups:
+            listed = members.setdefault(name, [])
+            if user.user_name not in listed:
+                listed.append(user.user_name)
+    by_user: dict[str, list[str]] = {name: list(user.groups) for name, user in users.items()}
+    for name, listed in members.items():
+        for user_name in listed:
+            if name not in by_user[user_name]:
+                by_user[user_name].append(name)
+    users = {name: replace(user, groups=tuple(by_user[name])) for name, user in users.items()}
+    groups = tuple(Group(name, descriptions.get(name, ""), tuple(listed)) for name, listed in members.items())
+    return groups, users
 
 
 def check_fixtures(directory: str | Path) -> list[Problem]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from mockidp.core import ids
 from mockidp.core.verification_keys import VerificationKey
@@ -34,6 +35,15 @@ KNOWN_GRANTS = (
 )
 
 
+def loopback_without_port(uri: str) -> str | None:
+    """An http redirect URI on 127.0.0.1, [::1] or localhost with its port left out; None for any other URI."""
+    parts = urlsplit(uri)
+    host = parts.hostname
+    if parts.scheme != "http" or host not in ("127.0.0.1", "::1", "localhost"):
+        return None
+    return parts._replace(netloc=f"[{host}]" if ":" in host else host).geturl()
+
+
 @dataclass(frozen=True)
 class DomainSettings:
     tenant: str | None = None  # None: derived from the signing key, so it stays the same across restarts
@@ -46,14 +56,23 @@ class DomainSettings:
     signing_key: str = "signing-key.pem"
     region: str = "us-ashburn-1"
     domain_name: str = "Default"
+    refresh_token_rotation: bool = False  # each refresh token single use; reuse revokes its family
+    previous_issuer: str = ""  # the issuer before a change: its tokens stay valid where they are presented back
+    client_id_metadata_documents: bool = False  # a client_id that is a trusted URL names a metadata document
+    trusted_metadata_locations: tuple[str, ...] = ()  # URL prefixes such client_ids must start with
 
 
 @dataclass(frozen=True)
 class Resource:
+    """An OAuth resource app. `audience` is what tokens carry in `aud` and what fully qualified scopes start
+    with; `resource` is what an RFC 8707 `resource` parameter names the app by (a fixture that gives only
+    `resource` has it as its audience too)."""
+
     name: str
     audience: str
     secondary_audiences: tuple[str, ...] = ()
     scopes: tuple[str, ...] = ()
+    resource: str | None = None
 
 
 @dataclass(frozen=True)
@@ -70,12 +89,26 @@ class Client:
     jwks: str | None = None  # JWKS file, the alternative to public_key when key ids matter
     cors_origins: tuple[str, ...] = ()  # browser origins that may call the token endpoints as this client
     claims: dict[str, Any] = field(default_factory=dict)
+    refresh_token_rotation: bool | None = None  # None: the domain's setting
+    active: bool = True  # an App deactivated through the admin API (`active: false`) cannot authenticate
     keys: tuple[VerificationKey, ...] = field(default=(), compare=False, repr=False)  # read from the two files
+
+    metadata_url: str | None = None  # set for a client described by a Client ID Metadata Document (its client_id)
 
     @property
     def is_public(self) -> bool:
         """No way to authenticate: no secret and no key (a key client is confidential, via private_key_jwt)."""
-        return self.client_secret is None and self.public_key is None and self.jwks is None
+        return self.client_secret is None and self.public_key is None and self.jwks is None and not self.keys
+
+    def allows_redirect(self, uri: str) -> bool:
+        """Exact match; for a metadata-document client a loopback redirect URI also matches on any port
+        (RFC 8252 §7.3), since native apps listen on a port chosen at run time."""
+        if uri in self.redirect_uris:
+            return True
+        if self.metadata_url is None:
+            return False
+        portless = loopback_without_port(uri)
+        return portless is not None and any(loopback_without_port(own) == portless for own in self.redirect_uris)
 
     @property
     def guid(self) -> str:
@@ -107,10 +140,26 @@ class User:
     phone_number: str = ""
     locale: str = "en"
     timezone: str = "America/Chicago"
+    id: str = ""  # the SCIM id = the tokens' user_id; empty = derived from the user name (build_user fills it)
+    ocid: str = ""  # empty = derived from the id
+    active: bool = True  # false: no sign-in, no token grant (the admin API's `active`)
 
     @property
     def guid(self) -> str:
-        return ids.stable_guid("user", self.user_name)
+        return self.id or ids.stable_guid("user", self.user_name)
+
+
+@dataclass(frozen=True)
+class Group:
+    """A `[[groups]]` entry, with the members the users' own `groups` keys add (see fixtures.py)."""
+
+    display_name: str
+    description: str = ""
+    members: tuple[str, ...] = ()  # user names
+
+    def guid(self, tenant: str) -> str:
+        """The SCIM id, the same one the `groups` claim has always carried for this name."""
+        return ids.stable_guid("group", tenant, self.display_name)
 
 
 @dataclass(frozen=True)
@@ -176,3 +225,5 @@ class Fixtures:
     users: dict[str, User] = field(default_factory=dict)
     codes: dict[str, FixedCode] = field(default_factory=dict)
     trusts: tuple[Trust, ...] = ()
+    client_metadata: dict[str, Path] = field(default_factory=dict)  # CIMD url -> local file that serves it
+    groups: tuple[Group, ...] = ()

@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 
 CLIENTS, USERS, RESOURCES = "runtime_clients", "runtime_users", "runtime_resources"
 REVISION_NS, RESOURCES_REVISION = "runtime", "resources"
+GROUPS_REVISION = "groups"  # bumped by every admin-API group change (mockidp.core.admin.groups)
+# Revisions of what the admin API changes and the token endpoints read through a cache (`IdentityDomain.derived`).
+GRANTS_REVISION, TRUSTS_REVISION, CUSTOM_CLAIMS_REVISION = "grants", "trusts", "custom_claims"
 _SOURCE = "body"  # stands where fixture problems name the file
 
 
@@ -84,6 +87,7 @@ def describe_client(client: Client, source: str) -> dict[str, Any]:
         "allowed_scopes": list(client.allowed_scopes),
         "app_roles": list(client.app_roles),
         "claims": client.claims,
+        "active": client.active,
         "source": source,
     }
 
@@ -92,6 +96,9 @@ def describe_user(user: User, source: str) -> dict[str, Any]:
     """A user as the control plane lists it: everything but the password."""
     return {
         "user_name": user.user_name,
+        "id": user.guid,
+        "ocid": user.ocid,
+        "active": user.active,
         "name": user.name,
         "email": user.email,
         "groups": list(user.groups),
@@ -106,6 +113,7 @@ def describe_resource(resource: Resource, source: str) -> dict[str, Any]:
     return {
         "name": resource.name,
         "audience": resource.audience,
+        "resource": resource.resource,
         "secondary_audiences": list(resource.secondary_audiences),
         "scopes": list(resource.scopes),
         "source": source,
@@ -131,7 +139,7 @@ def put_client(domain: IdentityDomain, client_id: str, raw: Any) -> tuple[Client
         ]
     if problems or client is None:
         raise ControlError(400, f"The client {client_id!r} was refused: {problems[0]}", problems)
-    created = domain.client(client_id) is None
+    created = domain.client(client_id, documents=False) is None
     _put(domain, CLIENTS, client_id, values)
     return client, created
 
@@ -171,7 +179,7 @@ def put_resource(domain: IdentityDomain, audience: str, raw: Any) -> tuple[Resou
 
 
 def remove_client(domain: IdentityDomain, client_id: str) -> None:
-    if domain.client(client_id) is None:
+    if domain.client(client_id, documents=False) is None:
         raise ControlError(404, f"There is no client {client_id!r} in this identity domain.")
     _remove(domain, CLIENTS, client_id, client_id in domain.fixtures.clients)
 
@@ -235,4 +243,9 @@ def _remove(domain: IdentityDomain, namespace: str, key: str, in_fixtures: bool)
 
 
 def _bump_resources(domain: IdentityDomain) -> None:
-    domain.store.put(REVISION_NS, RESOURCES_REVISION, {"rev": uuid.uuid4().hex})
+    bump(domain, RESOURCES_REVISION)
+
+
+def bump(domain: IdentityDomain, revision: str) -> None:
+    """Mark a kind of run-time record as changed, so that what was derived from it is derived again."""
+    domain.store.put(REVISION_NS, revision, {"rev": uuid.uuid4().hex})

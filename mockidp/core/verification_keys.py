@@ -55,24 +55,29 @@ def load_pem(path: Path) -> VerificationKey:
         data = path.read_bytes()
     except OSError as exc:
         raise KeyFileError(f"cannot read {path.name}: {exc.strerror or exc}") from None
+    return load_pem_data(data, path.name)
+
+
+def load_pem_data(data: bytes, name: str) -> VerificationKey:
+    """`load_pem` of PEM text already in hand (a certificate given through the admin API); `name` names it."""
     if b"-----BEGIN CERTIFICATE-----" in data:
         try:
             cert = x509.load_pem_x509_certificate(data)
         except ValueError as exc:
-            raise KeyFileError(f"{path.name} is not a readable PEM certificate: {exc}") from None
+            raise KeyFileError(f"{name} is not a readable PEM certificate: {exc}") from None
         key = cert.public_key()
         if not isinstance(key, rsa.RSAPublicKey):
-            raise KeyFileError(f"the certificate in {path.name} must hold an RSA key (tokens are RS256)")
+            raise KeyFileError(f"the certificate in {name} must hold an RSA key (tokens are RS256)")
         x5t, x5t256 = _thumbprints(cert)
         return VerificationKey(key, None, x5t, x5t256)
     try:
         key = serialization.load_pem_public_key(data)
     except (ValueError, TypeError) as exc:
         if b"PRIVATE KEY" in data:
-            raise KeyFileError(f"{path.name} holds a private key: give the public key (or a certificate)") from None
-        raise KeyFileError(f"{path.name} is not a PEM public key or certificate: {exc}") from None
+            raise KeyFileError(f"{name} holds a private key: give the public key (or a certificate)") from None
+        raise KeyFileError(f"{name} is not a PEM public key or certificate: {exc}") from None
     if not isinstance(key, rsa.RSAPublicKey):
-        raise KeyFileError(f"{path.name} must hold an RSA public key (tokens are RS256)")
+        raise KeyFileError(f"{name} must hold an RSA public key (tokens are RS256)")
     return VerificationKey(key)
 
 
@@ -86,13 +91,18 @@ def load_jwks(path: Path) -> tuple[VerificationKey, ...]:
         raise KeyFileError(f"{path.name} is not valid JSON: {exc}") from None
     if not isinstance(document, dict) or not isinstance(document.get("keys"), list) or not document["keys"]:
         raise KeyFileError(f'{path.name} must be a JWKS: {{"keys": [ ...at least one key... ]}}')
-    keys = []
-    for index, jwk in enumerate(document["keys"]):
-        keys.append(_from_jwk(jwk, f"{path.name}: keys[{index}]"))
+    return keys_from_jwks(document, path.name)
+
+
+def keys_from_jwks(document: Any, where: str) -> tuple[VerificationKey, ...]:
+    """The RSA keys of a JWK Set already parsed (a file's, or a client metadata document's); each needs a kid."""
+    if not isinstance(document, dict) or not isinstance(document.get("keys"), list) or not document["keys"]:
+        raise KeyFileError(f'{where} must be a JWKS: {{"keys": [ ...at least one key... ]}}')
+    keys = [_from_jwk(jwk, f"{where}: keys[{index}]") for index, jwk in enumerate(document["keys"])]
     kids = [key.kid for key in keys]
     duplicates = sorted({kid for kid in kids if kids.count(kid) > 1})
     if duplicates:
-        raise KeyFileError(f"{path.name}: kid {duplicates[0]!r} is used by more than one key")
+        raise KeyFileError(f"{where}: kid {duplicates[0]!r} is used by more than one key")
     return tuple(keys)
 
 

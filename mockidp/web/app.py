@@ -7,7 +7,7 @@ from starlette.middleware import Middleware
 
 from mockidp.core.domain import IdentityDomain
 from mockidp.core.stores import Backend, MemoryBackend
-from mockidp.web import authorize, control, device, discovery, health, jwks, logout, signin, token, userinfo
+from mockidp.web import admin, authorize, control, device, discovery, health, jwks, logout, signin, token, userinfo
 from mockidp.web.context import DomainSelector, ServerSettings, check_distinct_tenants
 from mockidp.web.cors import Cors
 from mockidp.web.errors import EXCEPTION_HANDLERS
@@ -32,6 +32,7 @@ def create_app(
         *signin.routes,
         *logout.routes,
         *device.routes,
+        *admin.routes,  # after jwks: /admin/v1/SigningCert/jwk is not a SCIM resource type
         *health.routes,  # always: a load balancer or container runtime asks it, with or without a control plane
     ]
     # Cors outside the Interceptor: injected faults carry CORS headers too, so a browser app can read them.

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mockidp.core import authorize, device, sessions, signin
+from mockidp.core.errors import OAuthError
 from mockidp.core.signin import PendingSignIn, WrongCredentials
 from mockidp.web import pages
 from mockidp.web.browser import (
@@ -36,7 +37,10 @@ def _page(
     request: Request, pending: PendingSignIn, *, username: str = "", message: str | None = None, status: int = 200
 ) -> Response:
     domain = domain_of(request)
-    client = domain.client(pending.client_id) if pending.client_id else None
+    try:
+        client = domain.client(pending.client_id) if pending.client_id else None
+    except OAuthError:  # a metadata document that went bad during the sign-in: the authorize step will say why
+        client = None
     return pages.sign_in_page(
         tenant=domain.tenant,
         action=request.scope.get("root_path", "") + PATH,
@@ -74,11 +78,15 @@ async def signin_form(request: Request) -> Response:
         except WrongCredentials as exc:
             request.scope[OUTCOME_KEY] = {"error": "invalid_credentials", "reason": str(exc)}
             log.info("sign-in refused: %s", exc)
-            return _page(request, pending, username=username, message=signin.WRONG_CREDENTIALS, status=401)
+            message = signin.DEACTIVATED if isinstance(exc, signin.UserDeactivated) else signin.WRONG_CREDENTIALS
+            return _page(request, pending, username=username, message=message, status=401)
     else:  # a one-click button
         found = domain.user(username)
         if found is None:
             return _page(request, pending, message=f"There is no user {username!r} in this domain.", status=400)
+        if not found.active:
+            request.scope[OUTCOME_KEY] = {"error": "user_deactivated", "reason": f"{username!r} is deactivated"}
+            return _page(request, pending, username=username, message=signin.DEACTIVATED, status=401)
         user = found
 
     signin.finish(domain, pending)

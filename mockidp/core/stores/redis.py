@@ -539,6 +539,13 @@ class RedisStore:
     def count(self, namespace: str) -> int:
         return len(self.items(namespace))
 
+    def held(self, namespace: str) -> int:
+        """Records Redis holds in a namespace's index and log, expired ones not yet swept included (a soak test's
+        figure, as MemoryStore.held)."""
+        return int(self.backend.command("ZCARD", self._index(namespace))) + int(
+            self.backend.command("LLEN", self._log(namespace))
+        )
+
     # -- writing ---------------------------------------------------------------------------------------
 
     def put(self, namespace: str, key: str, value: Record, *, expires_at: float | None = None) -> None:
