@@ -6,7 +6,7 @@ Layout, per identity domain (`mockidp:<tenant>:` in front of every key):
   read is one GET and single use is one script (`take`).
 - `<ns>:i` the namespace's index (a sorted set of keys scored by expires_at, +inf for none): what `items` lists,
   and what a write sweeps of records past their expiry — so memory follows the live records, as in MemoryStore.
-- `<ns>:c:<key>` a counter (`incr`).
+- `<ns>:c:<key>` a counter (`incr`); `<ns>:l` a log (`append`: the journal), numbered by the counter `<ns>:c:`.
 Expiry is on the *domain clock* (tests move it), so every read filters on it; Redis' own expiry (PXAT, at the
 real instant the record expires plus `GRACE`) is the backstop that gives memory back whatever the clock does.
 
@@ -15,6 +15,9 @@ this process that Redis keeps honest: a second connection asks for invalidation 
 (CLIENT TRACKING … BCAST, RESP2 redirected to itself), and the cache applies the waiting ones before every read.
 Redis writes those messages before it answers the write that caused them, so a change made through one process
 is seen by the next request to any other. Without that connection (Redis just restarted) reads go to Redis.
+The other calls of the hot path go over one connection of this process's own (not redis-py's client, whose
+layers cost three times as much CPU a call), and the journal's append does not wait for its answer: a token
+request costs Redis one command, and this process one send.
 
 Redis unreachable: the call raises StoreUnavailable at once (a 503 for the client), and the next attempt waits a
 backoff (50 ms doubling to 2 s) so a dead Redis is not hammered; the first call that succeeds ends the outage.
@@ -241,9 +244,10 @@ class RedisBackend:
         return self.call(lambda: self._send(("EVALSHA", body.sha, len(keys), *keys, *args), script=body))
 
     def send(self, script: Script, keys: list[str], args: list[Any]) -> None:
-        """Run a script whose answer nobody waits for (the journal's append): the reply is read with the next
-        command's, or when already there. Redis runs a connection's commands in the order they reach it, and this
-        process answers its client only after sending it, so a read after that answer sees the write."""
+        """Run a script whose answer nobody waits for (the journal's append): replies are read with the next
+        command that waits, or MAX_UNANSWERED at a time. Redis runs a connection's commands in the order they
+        reach it, and this process answers its client only after sending it, so a read after that answer, by any
+        process, sees the write."""
         command = ("EVALSHA", script.sha, len(keys), *keys, *args)
         self.call(lambda: self._send_unanswered(command, script))
 
