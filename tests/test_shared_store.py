@@ -163,6 +163,9 @@ def test_redis_lost_mid_run_is_a_503_and_service_resumes_by_itself(serve, redis_
         assert down.json()["error"] == "temporarily_unavailable" and down.json()["ecid"]
         page = a.get("/ui/v1/signin", params={"client_id": SEED_CLIENT_ID})
         assert page.status_code == 503 and page.headers["content-type"].startswith("text/html")
+        admin = a.get("/admin/v1/Users")
+        assert admin.status_code == 503 and admin.headers["content-type"].startswith("application/scim+json")
+        assert admin.json()["status"] == "503" and "temporarily unavailable" in admin.json()["detail"]
         health = b.get("/mockidp/health")
         assert health.status_code == 503
         assert health.json()["store"]["status"] == "down" and "Redis" in health.json()["store"]["reason"]
