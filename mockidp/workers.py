@@ -38,6 +38,7 @@ def run(
     """Fork `count` workers, each calling `in_worker()` then `serve(on_ready)`; returns the exit status."""
     read_end, write_end = os.pipe()
     workers: set[int] = set()
+    parent = os.getpid()
 
     def spawn() -> None:
         pid = os.fork()
@@ -45,6 +46,7 @@ def run(
             status = 1
             try:
                 os.close(read_end)
+                _die_with(parent)
                 signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
                 signal.signal(signal.SIGINT, signal.default_int_handler)
                 in_worker()
@@ -91,6 +93,22 @@ def run(
         _stop_all(workers)
         os.close(read_end)
         os.close(write_end)
+
+
+def _die_with(parent: int) -> None:
+    """A worker gets SIGTERM when the parent dies, however it dies (even SIGKILL), so none is left serving alone
+    (Linux: PR_SET_PDEATHSIG; elsewhere the parent's own shutdown is the only way)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(0)
+
+
+PR_SET_PDEATHSIG = 1
 
 
 def _wait_ready(count: int, read_end: int, workers: set[int]) -> bool:

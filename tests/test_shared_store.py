@@ -4,6 +4,7 @@ service resumes by itself; `--workers N` serves N processes on one port."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -212,6 +213,7 @@ def test_workers_serve_one_port_as_one_domain(redis_url: str) -> None:
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "MOCKIDP_STORE": redis_url, "MOCKIDP_WORKERS": "2"},
+        start_new_session=True,  # so that a failure below can stop the workers too
     )
     try:
         url = process.stdout.readline().strip()
@@ -231,16 +233,45 @@ def test_workers_serve_one_port_as_one_domain(redis_url: str) -> None:
         os.kill(workers[0], signal.SIGKILL)
         assert wait_for(lambda: len(_children(process.pid)) == 2 and workers[0] not in _children(process.pid))
         assert requests.post(url + "/oauth2/v1/token", data=CC, auth=SEED_AUTH, timeout=10).status_code == 200
+        serving = _children(process.pid)
         process.terminate()
         assert process.wait(timeout=20) == 0
         out, err = process.communicate(timeout=5)
         assert out.strip() == ""  # the ready line was printed once, and nothing after it
         assert "Traceback" not in err
-        assert _children(process.pid) == []
+        assert serving and wait_for(lambda: not any(_alive(pid) for pid in serving))
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def test_workers_stop_when_their_parent_is_killed(redis_url: str) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mockidp", "serve", "--port", "0", "--workers", "2", "--store", redis_url],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert process.stdout.readline().startswith("http://")
+        workers = wait_for(lambda: _children(process.pid) if len(_children(process.pid)) == 2 else None)
+        assert workers
+        process.kill()  # SIGKILL: the parent cannot stop them itself
+        process.wait()
+        assert wait_for(lambda: not any(_alive(pid) for pid in workers))
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
 
 
 def _children(pid: int) -> list[int]:
