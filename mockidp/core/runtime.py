@@ -111,6 +111,7 @@ def describe_resource(resource: Resource, source: str) -> dict[str, Any]:
     return {
         "name": resource.name,
         "audience": resource.audience,
+        "resource": resource.resource,
         "secondary_audiences": list(resource.secondary_audiences),
         "scopes": list(resource.scopes),
         "source": source,
@@ -136,7 +137,7 @@ def put_client(domain: IdentityDomain, client_id: str, raw: Any) -> tuple[Client
         ]
     if problems or client is None:
         raise ControlError(400, f"The client {client_id!r} was refused: {problems[0]}", problems)
-    created = domain.client(client_id) is None
+    created = domain.client(client_id, documents=False) is None
     _put(domain, CLIENTS, client_id, values)
     return client, created
 
@@ -176,7 +177,7 @@ def put_resource(domain: IdentityDomain, audience: str, raw: Any) -> tuple[Resou
 
 
 def remove_client(domain: IdentityDomain, client_id: str) -> None:
-    if domain.client(client_id) is None:
+    if domain.client(client_id, documents=False) is None:
         raise ControlError(404, f"There is no client {client_id!r} in this identity domain.")
     _remove(domain, CLIENTS, client_id, client_id in domain.fixtures.clients)
 

@@ -37,6 +37,15 @@ class Issued:
     jwts: tuple[Signed, ...]
     refresh_token: str | None = None
 
+    @property
+    def revocable(self) -> list[dict[str, Any]]:
+        """What revoking these tokens later needs to know: each JWT's `jti` and `exp`."""
+        return revocable(self.jwts)
+
+
+def revocable(jwts: list[Signed] | tuple[Signed, ...]) -> list[dict[str, Any]]:
+    return [{"jti": jwt.claims["jti"], "exp": jwt.claims["exp"]} for jwt in jwts]
+
 
 def sign_access_tokens(domain: IdentityDomain, urls: Urls, grant: Grant, now: int) -> tuple[list[Signed], int]:
     """One access token per resource of the grant (one, unless multi-resource scopes were asked), and their ttl."""
@@ -75,7 +84,7 @@ def issue(domain: IdentityDomain, urls: Urls, grant: Grant) -> Issued:
         jwts.append(id_token)
     refresh_token = None
     if grant.refresh_token:
-        refresh_token = body["refresh_token"] = refresh_tokens.issue(domain, grant)
+        refresh_token = body["refresh_token"] = refresh_tokens.issue(domain, grant, revocable(jwts))
     return Issued(body, tuple(jwts), refresh_token)
 
 
@@ -89,10 +98,16 @@ class TokenRejected(Exception):
 
 
 def verify_token(
-    domain: IdentityDomain, token: str, *, tok_type: str = "AT", allow_expired: bool = False
+    domain: IdentityDomain,
+    token: str,
+    *,
+    tok_type: str = "AT",
+    allow_expired: bool = False,
+    urls: Urls | None = None,
 ) -> dict[str, Any]:
     """The claims of a token this domain issued and that is still good now, or `TokenRejected`.
-    `allow_expired` accepts a token past its `exp` (an `id_token_hint` at logout may be expired)."""
+    `allow_expired` accepts a token past its `exp` (an `id_token_hint` at logout may be expired). With `urls`,
+    its `iss` must be the domain's issuer or `previous_issuer` (a token from before an issuer change)."""
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError:
@@ -119,6 +134,9 @@ def verify_token(
         raise TokenRejected(f"The token is malformed: {exc}.") from None
     if claims.get("tenant", domain.tenant) != domain.tenant:  # e.g. two domains whose fixtures share a key
         raise TokenRejected(f"The token was issued by another identity domain ({claims.get('tenant')}).")
+    if urls is not None and claims.get("iss") not in urls.issuers:
+        accepted = " or ".join(repr(issuer) for issuer in urls.issuers)
+        raise TokenRejected(f"The token's iss {claims.get('iss')!r} is not this identity domain's issuer ({accepted}).")
     if claims.get("tok_type", "AT") != tok_type:
         raise TokenRejected(
             f"The token is not an {'access' if tok_type == 'AT' else 'ID'} token (tok_type {claims.get('tok_type')!r})."
@@ -137,7 +155,10 @@ def verify_token(
 
 
 def revoke_token_claims(domain: IdentityDomain, claims: dict[str, Any]) -> None:
-    domain.store.put(REVOKED, str(claims["jti"]), {"exp": claims.get("exp")})
+    """Remember a token as revoked until it would have expired anyway (then it is refused for its `exp`)."""
+    exp = claims.get("exp")
+    expires_at = float(exp) if isinstance(exp, int | float) and not isinstance(exp, bool) else None
+    domain.store.put(REVOKED, str(claims["jti"]), {"exp": exp}, expires_at=expires_at)
 
 
 def _iso(instant: float) -> str:
