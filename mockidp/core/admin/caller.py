@@ -29,6 +29,7 @@ class Caller:
     user_id: str | None
     scopes: frozenset[str]  # the urn:opc:idm:* scopes the caller holds
     display: str = ""
+    app_roles: tuple[str, ...] = ()  # the user's app roles (user tokens) or the client's (client tokens), now
 
     def may(self, scopes: frozenset[str]) -> bool:
         return bool(self.scopes & scopes)
@@ -65,12 +66,13 @@ def from_token(domain: IdentityDomain, token: str | None) -> Caller:
             raise errors.unauthorized("The user of this access token no longer exists.")
         if not user.active:
             raise errors.unauthorized(f"The user {user.user_name} is deactivated.")
-        return Caller("user", claims.get("client_id"), user.user_name, user.guid, scopes, user.display_name)
+        roles = ("Authenticated", *user.app_roles)
+        return Caller("user", claims.get("client_id"), user.user_name, user.guid, scopes, user.display_name, roles)
     client_id = str(claims.get("client_id") or claims.get("sub"))
     client = domain.client(client_id)
     if client is None:
         raise errors.unauthorized("The client of this access token no longer exists.")
-    return Caller("client", client_id, None, None, scopes, client.display_name)
+    return Caller("client", client_id, None, None, scopes, client.display_name, tuple(client.app_roles))
 
 
 def check(caller: Caller, resource_type: ResourceType, *, write: bool) -> None:
