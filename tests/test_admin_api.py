@@ -650,3 +650,15 @@ def test_run_time_users_and_groups_are_bounded(admin, monkeypatch):
         "error.common.validation.quotaExceeded",
         "tooMany",
     )
+
+
+def test_deep_nesting_is_refused_not_recursed(admin):
+    deep = "(" * 500 + "userName pr" + ")" * 500
+    detail = scim_error(
+        admin.get("Users", params={"filter": deep}), 400, "error.common.common.invalidFilter", "invalidFilter"
+    )
+    assert "deeper than 32" in detail
+    for body in ("[" * 5000 + "]" * 5000, '{"a":' * 40 + "1" + "}" * 40):
+        for path in ("Users", "Users/.search"):
+            response = admin("POST", path, data=body, headers={"Content-Type": SCIM})
+            assert "deeper than 32" in scim_error(response, 400, "error.common.common.invalidSyntax", "invalidSyntax")

@@ -24,6 +24,7 @@ from mockidp.web.context import domain_of, urls_of
 SCIM_JSON = "application/scim+json"
 BODY_KEY = "mockidp.admin_body"  # the parsed JSON body, for the request journal (which redacts passwords)
 JSON_TYPES = frozenset({"application/json", SCIM_JSON, ""})
+MAX_DEPTH = 32  # [choice] SCIM resources nest a few levels; deeper bodies are refused before anything walks them
 
 
 def _engine() -> ModuleType:
@@ -96,8 +97,26 @@ def _json(request: Request, body: bytes) -> Any:
         parsed = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise errors.invalid_syntax(f"The body is not valid JSON: {exc}.") from None
+    except RecursionError:
+        parsed = None
+    if (parsed is None and body.strip() != b"null") or _too_deep(parsed):
+        raise errors.invalid_syntax(f"The body nests objects and arrays deeper than {MAX_DEPTH} levels.")
     request.scope[BODY_KEY] = parsed
     return parsed
+
+
+def _too_deep(value: Any) -> bool:
+    """Whether a JSON value nests deeper than MAX_DEPTH (checked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        if isinstance(item, dict):
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+    return False
 
 
 def _type(endpoint: str):  # noqa: ANN202 - a ResourceType
