@@ -692,3 +692,13 @@ def test_emails_and_phone_numbers_are_kept_as_sent(idp, admin):
         True,
         "+1 555 0199",
     )
+
+
+def test_a_user_signing_with_their_own_key_gets_their_roles_scopes(idp):
+    from mockidp.core.admin import caller
+
+    alice = caller.for_user(idp.domain, idp.domain.user(ALICE))
+    assert alice.user_id == ALICE_ID and alice.kind == "user"
+    assert {"urn:opc:idm:t.users", "urn:opc:idm:t.groups", "urn:opc:idm:t.user.me"} <= alice.scopes
+    dave = caller.for_user(idp.domain, idp.domain.user(DAVE))
+    assert dave.scopes == {"urn:opc:idm:t.user.me"}

@@ -17,6 +17,7 @@ from mockidp.core.tokens import TokenRejected, verify_token
 if TYPE_CHECKING:
     from mockidp.core.admin.resource import ResourceType
     from mockidp.core.domain import IdentityDomain
+    from mockidp.core.model import User
 
 IDM_PREFIX = "urn:opc:idm:"
 
@@ -73,6 +74,16 @@ def from_token(domain: IdentityDomain, token: str | None) -> Caller:
     if client is None:
         raise errors.unauthorized("The client of this access token no longer exists.")
     return Caller("client", client_id, None, None, scopes, client.display_name, tuple(client.app_roles))
+
+
+def for_user(domain: IdentityDomain, user: User) -> Caller:
+    """The caller a user is when they sign a request with their own key (an OCI API-key signature): every
+    `urn:opc:idm:*` scope their app roles grant (and Authenticated's), as `urn:opc:idm:__myscopes__` would."""
+    from mockidp.core.scopes import APP_ROLE_SCOPES
+
+    roles = ("Authenticated", *user.app_roles)
+    scopes = frozenset(scope for role in roles for scope in APP_ROLE_SCOPES.get(role, ()))
+    return Caller("user", None, user.user_name, user.guid, scopes, user.display_name, roles)
 
 
 def check(caller: Caller, resource_type: ResourceType, *, write: bool) -> None:

@@ -7,8 +7,9 @@ created and changed, and by whom. An index (id -> user name) finds a user by id 
 
 Mapping (SCIM -> fixture key): userName -> user_name, password -> password, name.formatted -> name,
 name.givenName/familyName -> given_name/family_name, the primary (else work, else first) email -> email (and
-its `verified` -> email_verified), displayName -> display_name, active, locale, timezone, the first phone
-number -> phone_number. `groups` is read-only here (change membership through Groups), as in the real service.
+its `verified` -> email_verified), displayName -> display_name, active, locale, timezone, the primary (else
+first) phone number -> phone_number; every email and phone number is kept as sent. `groups` is read-only here
+(change membership through Groups), as in the real service.
 """
 
 from __future__ import annotations
