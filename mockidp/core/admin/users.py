@@ -238,9 +238,16 @@ def _fixture_created(domain: IdentityDomain) -> float:
 
 def to_scim(domain: IdentityDomain, user: User, record: dict[str, Any] | None) -> Resource:
     """The SCIM resource of a user (locations as paths); cached per record revision and group revision."""
-    return _docs(domain, groups.revision(domain)).get(record["rev"] if record else user.user_name) or _remember(
-        domain, groups.revision(domain), user, record
+    revision = _derived_from(domain)
+    return _docs(domain, revision).get(record["rev"] if record else user.user_name) or _remember(
+        domain, revision, user, record
     )
+
+
+def _derived_from(domain: IdentityDomain) -> str:
+    """What a user resource is built from besides its own record: group membership and Grants' app roles."""
+    grants = domain.store.get(runtime.REVISION_NS, runtime.GRANTS_REVISION)
+    return f"{groups.revision(domain)}/{grants['rev'] if grants else 'fixtures'}"
 
 
 def _docs(domain: IdentityDomain, group_revision: str) -> dict[str, Resource]:
@@ -356,7 +363,7 @@ def common_ocids(domain: IdentityDomain) -> dict[str, str]:
 
 def list_users(domain: IdentityDomain) -> list[Resource]:
     """Every user resource; the list is kept while neither the overlay records nor the groups change."""
-    key = (groups.revision(domain), runtime.users_revision(domain))
+    key = (_derived_from(domain), runtime.users_revision(domain))
     cached = domain.cache.get("user-list")
     if cached is not None and cached[0] == key:
         return cached[1]
