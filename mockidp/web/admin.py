@@ -18,7 +18,6 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from mockidp.web import json_input
 from mockidp.web.context import domain_of, urls_of
 from mockidp.web.guard import BodyTimeout
 
