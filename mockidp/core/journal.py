@@ -110,11 +110,11 @@ def entry(
         "fault": fault,
         "duration_ms": duration_ms,
     }
+    if body is not None:  # the JSON body of an admin-API request, passwords and secrets redacted
+        record["body"] = redact_json(body)
     if clipped or any(len(value) > MAX_VALUE for value in kept.values()):
         # Say what was cut, so a test that looks for a long value knows why it is not there whole.
         record["truncated"] = list(dict.fromkeys(clipped)) or ["params: values over 200 characters cut"]
-    if body is not None:  # the JSON body of an admin-API request, passwords and secrets redacted
-        record["body"] = redact_json(body)
     return record
 
 

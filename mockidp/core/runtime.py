@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 CLIENTS, USERS, RESOURCES = "runtime_clients", "runtime_users", "runtime_resources"
 REVISION_NS, RESOURCES_REVISION = "runtime", "resources"
 GROUPS_REVISION = "groups"  # bumped by every admin-API group change (mockidp.core.admin.groups)
+USERS_REVISION = "users"  # bumped by every change of a run-time user (here and in mockidp.core.admin.users)
 # Revisions of what the admin API changes and the token endpoints read through a cache (`IdentityDomain.derived`).
 GRANTS_REVISION, TRUSTS_REVISION, CUSTOM_CLAIMS_REVISION = "grants", "trusts", "custom_claims"
 _SOURCE = "body"  # stands where fixture problems name the file
@@ -231,6 +232,8 @@ def _put(domain: IdentityDomain, namespace: str, key: str, values: dict[str, Any
     domain.store.put(namespace, key, {"rev": uuid.uuid4().hex, "values": values})
     if namespace == RESOURCES:
         _bump_resources(domain)
+    elif namespace == USERS:
+        bump_users(domain)
 
 
 def _remove(domain: IdentityDomain, namespace: str, key: str, in_fixtures: bool) -> None:
@@ -240,6 +243,18 @@ def _remove(domain: IdentityDomain, namespace: str, key: str, in_fixtures: bool)
         domain.store.delete(namespace, key)
     if namespace == RESOURCES:
         _bump_resources(domain)
+    elif namespace == USERS:
+        bump_users(domain)
+
+
+def bump_users(domain: IdentityDomain) -> None:
+    """Say that run-time users changed (what caches of user lists key on)."""
+    domain.store.put(REVISION_NS, USERS_REVISION, {"rev": uuid.uuid4().hex})
+
+
+def users_revision(domain: IdentityDomain) -> str:
+    record = domain.store.get(REVISION_NS, USERS_REVISION)
+    return record["rev"] if record else "fixtures"
 
 
 def _bump_resources(domain: IdentityDomain) -> None:

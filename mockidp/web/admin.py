@@ -9,6 +9,8 @@ this domain, or an OCI request signature (`Authorization: Signature keyId=…`),
 
 from __future__ import annotations
 
+import sys
+from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -16,6 +18,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from mockidp.web.context import domain_of, urls_of
 from mockidp.web.guard import BodyTimeout
 
 SCIM_JSON = "application/scim+json"
@@ -23,11 +26,17 @@ BODY_KEY = "mockidp.admin_body"  # the parsed JSON body, for the request journal
 JSON_TYPES = frozenset({"application/json", SCIM_JSON, ""})
 
 
-def _core():  # noqa: ANN202 - the admin engine, imported on the first /admin/v1 request only
-    from mockidp.core import admin
-    from mockidp.core.admin import caller, discovery, errors, listing, meta, patch
+def _engine() -> ModuleType:
+    """The admin engine (`mockidp.core.admin` and its modules as attributes), imported on the first /admin/v1
+    request only, so start-up does not pay for it."""
+    import mockidp.core.admin.caller
+    import mockidp.core.admin.discovery
+    import mockidp.core.admin.errors
+    import mockidp.core.admin.listing
+    import mockidp.core.admin.meta
+    import mockidp.core.admin.patch  # noqa: F401 - imported to be an attribute of the package
 
-    return admin, caller, discovery, errors, listing, meta, patch
+    return sys.modules["mockidp.core.admin"]
 
 
 def scim_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -35,8 +44,6 @@ def scim_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 
 
 def _base(request: Request) -> str:
-    from mockidp.web.context import urls_of
-
     return urls_of(request).base
 
 
@@ -46,9 +53,8 @@ def _params(request: Request) -> dict[str, list[str]]:
 
 
 async def _caller(request: Request, body: bytes):  # noqa: ANN202 - a Caller
-    from mockidp.web.context import domain_of
-
-    _, caller, _, errors, *_ = _core()
+    engine = _engine()
+    caller, errors = engine.caller, engine.errors
     domain = domain_of(request)
     header = request.headers.get("authorization", "").strip()
     scheme, _, value = header.partition(" ")
@@ -71,7 +77,7 @@ def _target(request: Request) -> str:
 
 async def _body(request: Request) -> bytes:
     settings = request.app.state.settings
-    errors = _core()[3]
+    errors = _engine().errors
     body = b""
     try:
         async for chunk in request.stream():
@@ -88,13 +94,13 @@ async def _body(request: Request) -> bytes:
 
 
 def _json(request: Request, body: bytes) -> Any:
-    errors = _core()[3]
+    errors = _engine().errors
     content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if content_type not in JSON_TYPES:
         raise errors.invalid_syntax(f"Send the body as {SCIM_JSON} or application/json, not {content_type}.")
     if not body.strip():
         raise errors.invalid_syntax("The request needs a JSON body.")
-    from mockidp.web import json_input
+    from mockidp.web import json_input  # only admin calls with a body need it: not at start-up
 
     try:
         parsed = json_input.parse(body)  # strict: depth, NaN, huge numbers, duplicate keys (as the control plane)
@@ -105,10 +111,10 @@ def _json(request: Request, body: bytes) -> Any:
 
 
 def _type(endpoint: str):  # noqa: ANN202 - a ResourceType
-    admin = _core()[0]
+    admin = _engine()
     found = admin.RESOURCE_TYPES.get(endpoint)
     if found is None:
-        raise _core()[3].ScimError(
+        raise _engine().errors.ScimError(
             404,
             f"There is no resource type {endpoint} under /admin/v1; the types are {', '.join(admin.RESOURCE_TYPES)}.",
             "error.common.common.resourceTypeNotFound",
@@ -117,13 +123,13 @@ def _type(endpoint: str):  # noqa: ANN202 - a ResourceType
 
 
 def _not_allowed(request: Request, allowed: str) -> Exception:
-    return _core()[3].method_not_allowed(
+    return _engine().errors.method_not_allowed(
         f"{request.method} is not allowed on {request.url.path}; use {allowed}.", allowed
     )
 
 
 def _one(request: Request, resource_type: Any, resource: dict[str, Any], status: int = 200) -> Response:
-    _, _, _, _, listing, meta, _ = _core()
+    listing, meta = _engine().listing, _engine().meta
     projection = listing.projection_from(_params(request))
     shown = meta.absolute(listing.project(resource, resource_type, projection), _base(request))
     headers = {}
@@ -139,14 +145,14 @@ def _current(domain: Any, resource_type: Any, resource_id: str) -> dict[str, Any
     get = resource_type.operations.get
     found = get(domain, resource_id) if get else None
     if found is None:
-        raise _core()[3].not_found(resource_type.name, resource_id)
+        raise _engine().errors.not_found(resource_type.name, resource_id)
     return found
 
 
 def _check_version(request: Request, resource: dict[str, Any]) -> None:
-    meta = _core()[5]
+    meta = _engine().meta
     if not meta.matches_etag(resource, request.headers.get("if-match")):
-        raise _core()[3].precondition_failed(
+        raise _engine().errors.precondition_failed(
             f"The resource is at version {resource.get('meta', {}).get('version')}, not the If-Match "
             f"{request.headers.get('if-match')}; read it again."
         )
@@ -156,9 +162,8 @@ def _check_version(request: Request, resource: dict[str, Any]) -> None:
 
 
 async def collection(request: Request) -> Response:
-    from mockidp.web.context import domain_of
-
-    _, caller_mod, _, _, listing, meta, _ = _core()
+    engine = _engine()
+    caller_mod, listing, meta = engine.caller, engine.listing, engine.meta
     resource_type = _type(request.path_params["endpoint"])
     body = await _body(request)
     caller = await _caller(request, body)
@@ -183,9 +188,8 @@ async def collection(request: Request) -> Response:
 
 
 async def search(request: Request) -> Response:
-    from mockidp.web.context import domain_of
-
-    _, caller_mod, _, _, listing, meta, _ = _core()
+    engine = _engine()
+    caller_mod, listing, meta = engine.caller, engine.listing, engine.meta
     resource_type = _type(request.path_params["endpoint"])
     body = await _body(request)
     caller = await _caller(request, body)
@@ -199,9 +203,8 @@ async def search(request: Request) -> Response:
 
 
 async def item(request: Request) -> Response:
-    from mockidp.web.context import domain_of
-
-    _, caller_mod, _, _, _, _, patch = _core()
+    engine = _engine()
+    caller_mod, patch = engine.caller, engine.patch
     resource_type = _type(request.path_params["endpoint"])
     resource_id = request.path_params["id"]
     body = await _body(request)
@@ -209,7 +212,7 @@ async def item(request: Request) -> Response:
     domain = domain_of(request)
     operations = resource_type.operations
     if resource_type.singleton:
-        raise _core()[3].not_found(resource_type.name, resource_id)
+        raise _engine().errors.not_found(resource_type.name, resource_id)
     if request.method == "POST":
         raise _not_allowed(request, "GET, PUT, PATCH, DELETE")
     if request.method == "GET":
@@ -235,9 +238,8 @@ async def item(request: Request) -> Response:
 
 async def _singleton(request: Request, resource_type: Any, caller: Any, body: bytes) -> Response:
     """`/admin/v1/Me`: the caller's own resource (a user's token only)."""
-    from mockidp.web.context import domain_of
-
-    _, caller_mod, _, errors, _, _, patch = _core()
+    engine = _engine()
+    caller_mod, errors, patch = engine.caller, engine.errors, engine.patch
     domain = domain_of(request)
     caller_mod.check(caller, resource_type, write=request.method != "GET")
     if caller.kind != "user" or caller.user_id is None:
@@ -257,7 +259,7 @@ async def _singleton(request: Request, resource_type: Any, caller: Any, body: by
 
 def _discovery(name: str):  # noqa: ANN202 - a handler serving one discovery document (no state in it)
     async def document(request: Request) -> Response:
-        discovery = _core()[2]
+        discovery = _engine().discovery
         if request.method != "GET":
             raise _not_allowed(request, "GET")
         return scim_response(_absolute(request, discovery.document(name, request.path_params.get("id"))))
@@ -266,7 +268,7 @@ def _discovery(name: str):  # noqa: ANN202 - a handler serving one discovery doc
 
 
 def _absolute(request: Request, body: Any) -> Any:
-    return _core()[5].absolute(body, _base(request))
+    return _engine().meta.absolute(body, _base(request))
 
 
 routes = [

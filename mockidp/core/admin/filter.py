@@ -28,6 +28,7 @@ Predicate = Callable[[dict[str, Any]], bool]
 Getter = Callable[[dict[str, Any]], list[Any]]
 Scalar = Callable[[dict[str, Any]], Any]
 MAX_FILTER = 4096
+MAX_DEPTH = 32  # parentheses, not (…) and [filters] nested deeper are refused (no recursion without bound)
 COMPARE = frozenset({"eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le"})
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -69,6 +70,7 @@ class Columns:
         self.docs = docs
         self._built: dict[tuple[Any, ...], list[Any]] = {}
         self._elements: dict[tuple[Any, ...], tuple[Columns, list[int]]] = {}
+        self._other: dict[tuple[Any, ...], Any] = {}
 
     def elements(self, key: tuple[Any, ...], get: Getter) -> tuple[Columns, list[int]]:
         """The values of a multi-valued complex attribute of every resource, as a list of their own (with its
@@ -83,6 +85,13 @@ class Columns:
                         flat.append(item)
                         owners.append(index)
             found = self._elements[key] = (Columns(flat), owners)
+        return found
+
+    def cached(self, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+        """Anything else worked out once per list (e.g. a sort order)."""
+        found = self._other.get(key)
+        if found is None:
+            found = self._other[key] = build()
         return found
 
     def column(self, key: tuple[Any, ...], scalar: Scalar, fold: bool) -> list[Any]:
@@ -268,6 +277,7 @@ class _Parser:
         self.pos = 0
         self.type = resource_type
         self.parent = parent  # inside `emails[…]`: names are sub-attributes of emails
+        self.depth = 0
 
     # -- tokens ---------------------------------------------------------------------------------------------
 
@@ -322,6 +332,15 @@ class _Parser:
         return parts[0] if len(parts) == 1 else All(parts)
 
     def factor(self) -> Filter:
+        self.depth += 1
+        try:
+            return self._factor()
+        finally:
+            self.depth -= 1
+
+    def _factor(self) -> Filter:
+        if self.depth > MAX_DEPTH:
+            raise errors.invalid_filter(f"The filter nests parentheses deeper than {MAX_DEPTH} levels.")
         if self.keyword("not"):
             self.expect("(")
             inner = self.disjunction()
