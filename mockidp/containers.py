@@ -18,9 +18,14 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from testcontainers.core.config import ConnectionMode
-from testcontainers.core.container import DockerContainer
-from testcontainers.core.wait_strategies import HttpWaitStrategy
+try:
+    from testcontainers.core.config import ConnectionMode
+    from testcontainers.core.container import DockerContainer
+    from testcontainers.core.wait_strategies import HttpWaitStrategy
+except ImportError as exc:  # pragma: no cover - only without the extra
+    raise ImportError(
+        f"mockidp.containers needs testcontainers-python 4.13 or later: pip install 'mockidp[testcontainers]' ({exc})"
+    ) from exc
 
 from mockidp.testing import MockIdP
 
@@ -48,21 +53,21 @@ class MockIdPContainer(DockerContainer):
         startup_timeout: float = 30,
         **kwargs: Any,
     ) -> None:
+        directory = None
+        if fixtures is not None:
+            directory = Path(fixtures).resolve()
+            if not directory.is_dir():
+                raise ValueError(f"fixtures: {directory} is not a directory (give the fixture directory to mount)")
         super().__init__(image, **kwargs)
+        self.fixtures = directory  # None: the fixtures shipped in the image
         self.port = port
         self.control_token = control_token if control_token is not None else secrets.token_urlsafe(24)
         self.with_exposed_ports(port)
         self.with_env("MOCKIDP_PORT", str(port))
         self.with_env("MOCKIDP_HOST", "0.0.0.0")  # noqa: S104 - inside the container; the engine maps the port
         self.with_env("MOCKIDP_CONTROL_TOKEN", self.control_token)
-        if fixtures is not None:
-            directory = Path(fixtures).resolve()
-            if not directory.is_dir():
-                raise ValueError(f"fixtures: {directory} is not a directory (give the fixture directory to mount)")
-            self.fixtures: Path | None = directory
+        if directory is not None:
             self.with_volume_mapping(str(directory), FIXTURES_IN_IMAGE, mode="ro")
-        else:
-            self.fixtures = None  # the fixtures shipped in the image
         self.waiting_for(HttpWaitStrategy(port, HEALTH_PATH).for_status_code(200).with_startup_timeout(startup_timeout))
 
     def _configure(self) -> None:
