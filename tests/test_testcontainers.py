@@ -126,6 +126,8 @@ def test_token_from_the_container_verifies_against_its_jwks(container) -> None:
 
     discovery = requests.get(f"{container.url}/.well-known/openid-configuration", timeout=10).json()
     assert discovery["token_endpoint"] == f"{container.url}/oauth2/v1/token"  # the mapped port, not 8000
+    (binding,) = container.get_docker_client().client.api.port(container.get_container_id(), 8000)
+    assert binding["HostIp"] == "127.0.0.1"  # a local engine: published on loopback only
     answer = client_credentials(container.url)
     assert answer.status_code == 200, answer.text
     token = answer.json()["access_token"]
@@ -178,7 +180,10 @@ def test_mounted_fixtures_and_a_given_token_and_the_container_is_removed(engine:
     for path in (tmp_path, fixtures, *fixtures.iterdir()):  # the image runs as uid 10001: let it read them
         path.chmod(0o755 if path.is_dir() else 0o644)
 
-    with MockIdPContainer(image=IMAGE, fixtures=fixtures, control_token="tc-s3cret", **engine) as running:
+    with MockIdPContainer(image=IMAGE, fixtures=fixtures, control_token="tc-s3cret", port=9000, **engine) as running:
+        # mockidp listens on 9000 in the container (MOCKIDP_PORT), the one published port: .url reaches it below
+        published = running.get_wrapped_container().attrs["NetworkSettings"]["Ports"]
+        assert {port for port, bound in published.items() if bound} == {"9000/tcp"}  # the image's 8000 is not
         container_id = running.get_wrapped_container().id
         health = requests.get(f"{running.url}/mockidp/health", timeout=10).json()
         assert health["tenants"] == ["idcs-0123456789abcdef0123456789abcdef"]
