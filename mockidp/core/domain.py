@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from mockidp.core import runtime
 from mockidp.core.clock import Clock
-from mockidp.core.fixtures import build_client, build_user, load_fixtures, with_keys
+from mockidp.core.fixtures import build_client, build_user, load_fixtures, with_api_keys, with_keys
 from mockidp.core.keys import KeyRing, SigningKey, load_or_create
 from mockidp.core.model import Client, Fixtures, Trust, User
 from mockidp.core.scopes import ScopeCatalog
@@ -88,7 +88,7 @@ class IdentityDomain:
         record = self.store.get(runtime.USERS, user_name)
         if record is None:
             return self.fixtures.users.get(user_name)
-        return self._build(record, build_user)
+        return self._build(record, lambda values: with_api_keys(build_user(values), self.fixtures.directory))
 
     @property
     def scopes(self) -> ScopeCatalog:

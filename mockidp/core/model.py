@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from mockidp.core import ids
-from mockidp.core.verification_keys import VerificationKey
+from mockidp.core.verification_keys import ApiSigningKey, VerificationKey
 
 DEFAULT_ISSUER = "https://identity.oraclecloud.com/"
 
@@ -107,6 +107,8 @@ class User:
     phone_number: str = ""
     locale: str = "en"
     timezone: str = "America/Chicago"
+    api_keys: tuple[str, ...] = ()  # OCI API signing keys: PEM public key files, relative to the fixture dir
+    api_signing_keys: tuple[ApiSigningKey, ...] = field(default=(), compare=False, repr=False)  # read from them
 
     @property
     def guid(self) -> str:
