@@ -125,14 +125,10 @@ def get_key(domain: IdentityDomain, key_id: str) -> Resource | None:
 
 
 def _owner(domain: IdentityDomain, reference: Any) -> User:
+    if reference is None:
+        raise errors.missing_required(["user"])
     if not isinstance(reference, dict) or not (reference.get("value") or reference.get("ocid")):
-        raise (
-            errors.missing_required(["user"])
-            if reference is None
-            else errors.invalid_value(
-                'user must name the key\'s user: {"value": "<user id>"} or {"ocid": "<user OCID>"}.'
-            )
-        )
+        raise errors.invalid_value('user must name the key\'s user: {"value": "<user id>"} or {"ocid": "<user OCID>"}.')
     value, ocid = reference.get("value"), reference.get("ocid")
     for user in _users(domain):
         if (value is None or value == user_id(user)) and (ocid is None or ocid == user.ocid):

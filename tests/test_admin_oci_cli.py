@@ -1,0 +1,122 @@
+"""The OCI CLI, unchanged, as a subprocess against a real mockidp: `oci identity-domains …` with an API-key
+config file written here (`--config-file`), signing every request as the SDK does."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.oci_support import ERIN, ERIN_FINGERPRINT, oci_config, write_config_file
+
+
+def _oci_executable() -> str:
+    found = shutil.which("oci", path=str(Path(sys.executable).parent)) or shutil.which("oci")
+    if found is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("the OCI CLI (pip install oci-cli, in the [test] extras) is needed for these tests in CI")
+        pytest.skip("the OCI CLI is not installed (pip install oci-cli, in the [test] extras)")
+    return found
+
+
+@pytest.fixture
+def cli(fresh_idp, tmp_path):
+    executable = _oci_executable()
+    config_file = write_config_file(tmp_path, oci_config(fresh_idp))
+    env = {
+        **os.environ,
+        "OCI_CLI_SUPPRESS_FILE_PERMISSIONS_WARNING": "True",
+        "HOME": str(tmp_path),  # the CLI must find nothing of the machine's own ~/.oci
+    }
+
+    def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+        command = [executable, *args, "--endpoint", fresh_idp.url, "--config-file", str(config_file)]
+        result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=False)
+        if check:
+            assert result.returncode == 0, f"{' '.join(args)}: {result.stderr}"
+        return result
+
+    return run
+
+
+def test_users_list_get_create_delete(cli):
+    listed = json.loads(cli("identity-domains", "users", "list", "--filter", f'userName eq "{ERIN}"').stdout)
+    users = listed["data"]["resources"]
+    assert [user["user-name"] for user in users] == [ERIN]
+
+    created = json.loads(
+        cli(
+            "identity-domains",
+            "user",
+            "create",
+            "--schemas",
+            '["urn:ietf:params:scim:schemas:core:2.0:User"]',
+            "--user-name",
+            "cli@example.com",
+            "--name",
+            '{"givenName": "Cli", "familyName": "User"}',
+            "--emails",
+            '[{"value": "cli@example.com", "type": "work", "primary": true}]',
+        ).stdout
+    )["data"]
+    assert created["user-name"] == "cli@example.com"
+
+    got = json.loads(cli("identity-domains", "user", "get", "--user-id", created["id"]).stdout)["data"]
+    assert got["name"]["family-name"] == "User"
+
+    cli("identity-domains", "user", "delete", "--user-id", created["id"], "--force", "--force-delete", "true")
+    missing = cli("identity-domains", "user", "get", "--user-id", created["id"], check=False)
+    assert missing.returncode != 0
+    assert '"status": 404' in missing.stderr
+
+
+def test_users_list_all_follows_opc_next_page(cli):
+    everyone = json.loads(cli("identity-domains", "users", "list", "--count", "1000").stdout)["data"]["resources"]
+    paged = json.loads(cli("identity-domains", "users", "list", "--all", "--page-size", "1").stdout)
+    assert sorted(user["user-name"] for user in paged["data"]["resources"]) == sorted(
+        user["user-name"] for user in everyone
+    )
+    assert len(everyone) >= 3
+
+
+def test_api_keys_list(cli):
+    keys = json.loads(cli("identity-domains", "api-keys", "list").stdout)["data"]["resources"]
+    assert [key["fingerprint"] for key in keys] == [ERIN_FINGERPRINT]
+
+
+def test_a_bad_key_is_the_scim_401(cli, tmp_path, fresh_idp):
+    from tests.oci_support import fingerprint_of, new_private_key
+
+    other = new_private_key()
+    config = oci_config(fresh_idp, fingerprint=fingerprint_of(other))
+    from cryptography.hazmat.primitives import serialization
+
+    key_file = tmp_path / "other.pem"
+    key_file.write_bytes(
+        other.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    config["key_file"] = str(key_file)
+    result = subprocess.run(
+        [
+            _oci_executable(),
+            "identity-domains",
+            "users",
+            "list",
+            "--endpoint",
+            fresh_idp.url,
+            "--config-file",
+            str(write_config_file(tmp_path, config)),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "OCI_CLI_SUPPRESS_FILE_PERMISSIONS_WARNING": "True", "HOME": str(tmp_path)},
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert '"status": 401' in result.stderr

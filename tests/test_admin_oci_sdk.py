@@ -1,0 +1,271 @@
+"""The OCI Python SDK, unchanged, against mockidp's admin API: IdentityDomainsClient with an ordinary API-key
+config (requests signed by oci/signer.py), and with a signer that sends a Bearer access token instead."""
+
+from __future__ import annotations
+
+import oci
+import pytest
+from oci.identity_domains import models
+
+from tests.helpers import password_tokens
+from tests.oci_support import (
+    ERIN,
+    ERIN_FINGERPRINT,
+    TENANCY,
+    UNAUTHORIZED,
+    BearerSigner,
+    fingerprint_of,
+    new_private_key,
+    oci_config,
+    public_pem,
+    sdk_client,
+    user_ocid,
+)
+
+USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
+GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
+PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+API_KEY_SCHEMA = "urn:ietf:params:scim:schemas:oracle:idcs:apikey"
+
+
+def test_get_me(idp):
+    me = sdk_client(idp).get_me().data
+    assert isinstance(me, models.Me)
+    assert me.user_name == ERIN
+    assert me.ocid == user_ocid(idp)
+
+
+def test_list_users_with_a_filter_and_attribute_sets(idp):
+    client = sdk_client(idp)
+    found = client.list_users(filter='userName eq "bob@example.com"', attribute_sets=["all"]).data
+    assert isinstance(found, models.Users)
+    assert found.total_results == 1
+    assert [user.user_name for user in found.resources] == ["bob@example.com"]
+    assert found.resources[0].name.given_name == "Bob"
+    nobody = client.list_users(filter='userName eq "nobody@example.com"').data
+    assert nobody.total_results == 0
+    assert nobody.resources == []
+
+
+def test_paging_with_limit_and_opc_next_page(idp):
+    client = sdk_client(idp)
+    everyone = {user.user_name for user in client.list_users(count=1000).data.resources}
+    assert {ERIN, "bob@example.com", "user@example.com"} <= everyone
+    first = client.list_users(limit=1)
+    assert len(first.data.resources) == 1
+    assert first.headers.get("opc-next-page")
+    pages = list(oci.pagination.list_call_get_all_results_generator(client.list_users, "response", limit=1))
+    assert len(pages) == len(everyone)
+    assert all(len(page.data.resources) == 1 for page in pages)
+    assert {page.data.resources[0].user_name for page in pages} == everyone
+    assert not pages[-1].headers.get("opc-next-page")
+
+
+def test_user_lifecycle(fresh_idp):
+    client = sdk_client(fresh_idp)
+    created = client.create_user(
+        user=models.User(
+            schemas=[USER_SCHEMA],
+            user_name="frank@example.com",
+            name=models.UserName(given_name="Frank", family_name="Sdk"),
+            emails=[models.UserEmails(value="frank@example.com", type="work", primary=True)],
+        )
+    ).data
+    assert created.user_name == "frank@example.com"
+    assert created.id
+    assert client.get_user(created.id).data.name.family_name == "Sdk"
+
+    replaced = client.put_user(
+        created.id,
+        user=models.User(
+            schemas=[USER_SCHEMA],
+            user_name="frank@example.com",
+            name=models.UserName(given_name="Frank", family_name="Replaced"),
+            emails=[models.UserEmails(value="frank@example.com", type="work", primary=True)],
+        ),
+    ).data
+    assert replaced.name.family_name == "Replaced"
+
+    patched = client.patch_user(
+        created.id,
+        patch_op=models.PatchOp(
+            schemas=[PATCH_OP], operations=[models.Operations(op="replace", path="displayName", value="Frank P.")]
+        ),
+    ).data
+    assert patched.display_name == "Frank P."
+
+    client.delete_user(created.id, force_delete=True)
+    with pytest.raises(oci.exceptions.ServiceError) as gone:
+        client.get_user(created.id)
+    assert gone.value.status == 404
+
+
+def test_group_lifecycle(fresh_idp):
+    client = sdk_client(fresh_idp)
+    bob = client.list_users(filter='userName eq "bob@example.com"').data.resources[0]
+    created = client.create_group(
+        group=models.Group(
+            schemas=[GROUP_SCHEMA],
+            display_name="SDK testers",
+            members=[models.GroupMembers(value=bob.id, type="User")],
+        )
+    ).data
+    assert created.display_name == "SDK testers"
+    assert [member.value for member in created.members] == [bob.id]
+    listed = client.list_groups(filter='displayName eq "SDK testers"').data
+    assert [group.id for group in listed.resources] == [created.id]
+
+    replaced = client.put_group(
+        created.id, group=models.Group(schemas=[GROUP_SCHEMA], display_name="SDK testers 2", members=[])
+    ).data
+    assert replaced.display_name == "SDK testers 2"
+    patched = client.patch_group(
+        created.id,
+        patch_op=models.PatchOp(
+            schemas=[PATCH_OP], operations=[models.Operations(op="add", path="members", value=[{"value": bob.id}])]
+        ),
+    ).data
+    assert [member.value for member in patched.members] == [bob.id]
+    assert client.get_group(created.id).data.display_name == "SDK testers 2"
+
+    client.delete_group(created.id, force_delete=True)
+    with pytest.raises(oci.exceptions.ServiceError) as gone:
+        client.get_group(created.id)
+    assert gone.value.status == 404
+
+
+def test_api_keys_list_create_delete_take_effect_at_once(fresh_idp, tmp_path):
+    client = sdk_client(fresh_idp)
+    erin_id = client.get_me().data.id
+    listed = client.list_api_keys(filter=f'user.value eq "{erin_id}"').data
+    assert isinstance(listed, models.ApiKeys)
+    assert [key.fingerprint for key in listed.resources] == [ERIN_FINGERPRINT]
+    assert listed.resources[0].user.ocid == user_ocid(fresh_idp)
+
+    private = new_private_key()
+    created = client.create_api_key(
+        api_key=models.ApiKey(
+            schemas=[API_KEY_SCHEMA], key=public_pem(private), user=models.ApiKeyUser(value=erin_id)
+        )
+    ).data
+    assert created.fingerprint == fingerprint_of(private)
+    assert created.key.strip() == public_pem(private).strip()
+    assert created.user.value == erin_id
+
+    key_file = tmp_path / "new-key.pem"
+    from cryptography.hazmat.primitives import serialization
+
+    key_file.write_bytes(
+        private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    with_new_key = sdk_client(fresh_idp, config=oci_config(fresh_idp, key_file=key_file, fingerprint=created.fingerprint))
+    assert with_new_key.get_me().data.user_name == ERIN  # signs at once
+
+    assert {key.fingerprint for key in client.list_api_keys().data.resources} >= {ERIN_FINGERPRINT, created.fingerprint}
+    assert client.get_api_key(created.id).data.fingerprint == created.fingerprint
+
+    client.delete_api_key(created.id)
+    with pytest.raises(oci.exceptions.ServiceError) as refused:
+        with_new_key.get_me()
+    assert refused.value.status == 401
+    assert refused.value.message == UNAUTHORIZED
+    assert client.get_me().data.user_name == ERIN  # the fixture key still works
+
+
+def test_deleting_the_fixture_key_stops_it_until_reset(fresh_idp):
+    client = sdk_client(fresh_idp)
+    fixture_key = client.list_api_keys(filter=f'fingerprint eq "{ERIN_FINGERPRINT}"').data.resources[0]
+    client.delete_api_key(fixture_key.id)
+    with pytest.raises(oci.exceptions.ServiceError) as refused:
+        client.get_me()
+    assert refused.value.status == 401
+    fresh_idp.reset()
+    assert client.get_me().data.user_name == ERIN
+
+
+def test_create_api_key_errors(fresh_idp):
+    client = sdk_client(fresh_idp)
+    erin_id = client.get_me().data.id
+    with pytest.raises(oci.exceptions.ServiceError) as bad:
+        client.create_api_key(
+            api_key=models.ApiKey(schemas=[API_KEY_SCHEMA], key="not a key", user=models.ApiKeyUser(value=erin_id))
+        )
+    assert bad.value.status == 400
+    assert "not a PEM public key" in bad.value.message
+    with pytest.raises(oci.exceptions.ServiceError) as duplicate:
+        client.create_api_key(
+            api_key=models.ApiKey(
+                schemas=[API_KEY_SCHEMA],
+                key=(fresh_idp.fixtures / "erin-api.pub.pem").read_text(),
+                user=models.ApiKeyUser(value=erin_id),
+            )
+        )
+    assert duplicate.value.status == 409
+    for _ in range(2):
+        client.create_api_key(
+            api_key=models.ApiKey(
+                schemas=[API_KEY_SCHEMA], key=public_pem(new_private_key()), user=models.ApiKeyUser(ocid=user_ocid(fresh_idp))
+            )
+        )
+    with pytest.raises(oci.exceptions.ServiceError) as too_many:
+        client.create_api_key(
+            api_key=models.ApiKey(
+                schemas=[API_KEY_SCHEMA], key=public_pem(new_private_key()), user=models.ApiKeyUser(value=erin_id)
+            )
+        )
+    assert too_many.value.status == 400
+    assert "already has 3 API keys" in too_many.value.message
+
+
+def test_list_my_apps(idp):
+    apps = sdk_client(idp).list_my_apps().data
+    assert isinstance(apps, models.MyApps)
+    assert apps.total_results == len(apps.resources)
+    for app in apps.resources:
+        assert app.app.value
+        assert app.app.display
+
+
+def test_a_user_without_admin_roles_is_forbidden_not_unauthorized(fresh_idp, tmp_path):
+    private = new_private_key()
+    (tmp_path / "bob.pub.pem").write_text(public_pem(private))
+    admin = sdk_client(fresh_idp)
+    bob = admin.list_users(filter='userName eq "user@example.com"').data.resources[0]
+    created = admin.create_api_key(
+        api_key=models.ApiKey(schemas=[API_KEY_SCHEMA], key=public_pem(private), user=models.ApiKeyUser(value=bob.id))
+    ).data
+    from cryptography.hazmat.primitives import serialization
+
+    key_file = tmp_path / "user.pem"
+    key_file.write_bytes(
+        private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    as_user = sdk_client(
+        fresh_idp, config=oci_config(fresh_idp, "user@example.com", key_file=key_file, fingerprint=created.fingerprint)
+    )
+    assert as_user.get_me().data.user_name == "user@example.com"
+    with pytest.raises(oci.exceptions.ServiceError) as forbidden:
+        as_user.list_users()
+    assert forbidden.value.status == 403
+
+
+def test_bearer_token_through_a_custom_signer(idp):
+    token = password_tokens(idp, "urn:opc:idm:__myscopes__", user=ERIN)["access_token"]
+    client = oci.identity_domains.IdentityDomainsClient(
+        {"region": "us-ashburn-1"},
+        signer=BearerSigner(token),
+        service_endpoint=idp.url,
+        retry_strategy=oci.retry.NoneRetryStrategy(),
+    )
+    assert client.get_me().data.user_name == ERIN
+    assert client.list_users(filter=f'userName eq "{ERIN}"').data.total_results == 1
+    assert [key.fingerprint for key in client.list_api_keys().data.resources] == [ERIN_FINGERPRINT]
+
+
+def test_wrong_fingerprint_in_the_config_is_a_401(idp):
+    config = oci_config(idp, fingerprint=fingerprint_of(new_private_key()))
+    with pytest.raises(oci.exceptions.ServiceError) as refused:
+        sdk_client(idp, config=config).get_me()
+    assert refused.value.status == 401
+    assert refused.value.code == "401" or refused.value.message == UNAUTHORIZED
+    assert TENANCY.startswith("ocid1.tenancy.")
