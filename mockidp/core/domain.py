@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -69,6 +70,9 @@ class IdentityDomain:
         # Caches of what run-time records build into, keyed by the record's revision (records never change).
         self._built: dict[str, Client | User] = {}
         self._catalogs: dict[str, ScopeCatalog] = {}
+        # What features derive from state and fixtures (e.g. SCIM resources by record revision): keys must name
+        # what they were built from, so a stale entry is never read; users of it bound its size; reset empties it.
+        self.cache: dict[Any, Any] = {}
 
     @classmethod
     def load(cls, directory: str | Path, store: Store | None = None) -> IdentityDomain:
@@ -108,6 +112,7 @@ class IdentityDomain:
         self.store.clear()
         self._built.clear()
         self._catalogs.clear()
+        self.cache.clear()
 
     def _build(self, record: dict, build):  # noqa: ANN001, ANN202 - build_client or build_user
         values = runtime.record_values(record)

@@ -81,11 +81,32 @@ def invalid_token(description: str, status: int = 401) -> OAuthError:
 class ScimError(Exception):
     """An error from the `/admin/v1` (SCIM) part of the domain."""
 
-    def __init__(self, status: int, detail: str, message_id: str) -> None:
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        message_id: str,
+        scim_type: str | None = None,
+        headers: dict[str, str] | None = None,
+        *,
+        reason: str | None = None,
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
         self.message_id = message_id
+        self.scim_type = scim_type  # RFC 7644 §3.12: invalidFilter, invalidValue, uniqueness, …
+        self.headers = headers or {}
+        # For the log and the journal when the body keeps the real service's fixed text (as OAuthError.reason).
+        self._reason = reason
+
+    @property
+    def reason(self) -> str:
+        return self._reason or self.detail
+
+    @reason.setter
+    def reason(self, value: str) -> None:
+        self._reason = value
 
 
 def scim_unauthorized() -> ScimError:

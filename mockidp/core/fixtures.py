@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from mockidp.core import ids
 from mockidp.core.errors import OAuthError
 from mockidp.core.model import (
     AUTHORIZATION_CODE,
@@ -30,6 +31,7 @@ from mockidp.core.model import (
     DomainSettings,
     FixedCode,
     Fixtures,
+    Group,
     ImpersonationRule,
     Resource,
     Trust,
@@ -138,6 +140,16 @@ def _at_most_api_keys(value: list[str]) -> str | None:
     return None
 
 
+def _hex_id(value: str) -> str | None:
+    ok = re.fullmatch(r"[0-9a-f]{32}", value)
+    return None if ok else f"must be 32 lowercase hexadecimal digits (a SCIM id such as {'0' * 31}1), got {value!r}"
+
+
+def _ocid(value: str) -> str | None:
+    ok = re.fullmatch(r"ocid1\.[a-z0-9]+\.[a-z0-9-]+\.[a-z0-9-]*\.[a-z0-9._-]+", value)
+    return None if ok else f'must be an OCID such as "ocid1.user.oc1..aaaaaaaa…", got {value!r}'
+
+
 def _one_of(*allowed: str) -> Check:
     return lambda value: None if value in allowed else f"must be one of {', '.join(allowed)}, got {value!r}"
 
@@ -232,7 +244,15 @@ USER_FIELDS = {
     "phone_number": Field(STR, ""),
     "locale": Field(STR, "en"),
     "timezone": Field(STR, "America/Chicago"),
+    "id": Field(STR, None, _hex_id),
+    "ocid": Field(STR, None, _ocid),
+    "active": Field(BOOL, True),
     "api_keys": Field(STRS, [], _at_most_api_keys, _nonempty),
+}
+GROUP_FIELDS = {
+    "display_name": Field(STR, check=_nonempty),
+    "description": Field(STR, ""),
+    "members": Field(STRS, []),
 }
 CODE_FIELDS = {
     "code": Field(STR, check=_token),
@@ -263,6 +283,7 @@ LIST_SECTIONS = {
     "users": USER_FIELDS,
     "codes": CODE_FIELDS,
     "trusts": TRUST_FIELDS,
+    "groups": GROUP_FIELDS,
 }
 SECTIONS = ("domain", *LIST_SECTIONS)
 
@@ -364,6 +385,9 @@ def build_client(values: dict[str, Any]) -> Client:
 
 def build_user(values: dict[str, Any]) -> User:
     values = dict(values)
+    values["id"] = values.get("id") or ids.stable_guid("user", values["user_name"])
+    values["ocid"] = values.get("ocid") or ids.stable_ocid("user", values["id"])
+    values.setdefault("active", True)
     values["groups"] = tuple(values["groups"])
     values["app_roles"] = tuple(values["app_roles"])
     values["claims"] = dict(values["claims"])
@@ -559,7 +583,14 @@ def _merge(directory: Path, problems: list[Problem]) -> _Merged:
     return merged
 
 
-ID_KEYS = {"resources": "audience", "clients": "client_id", "users": "user_name", "codes": "code", "trusts": "issuer"}
+ID_KEYS = {
+    "resources": "audience",
+    "clients": "client_id",
+    "users": "user_name",
+    "codes": "code",
+    "trusts": "issuer",
+    "groups": "display_name",
+}
 
 
 def _without_duplicates(entries: list[tuple[str, str, Any]], key: str, problems: list[Problem]) -> list:
@@ -623,6 +654,13 @@ def _read(directory: Path) -> tuple[Fixtures | None, list[Problem]]:
         keys, key_problems = read_api_keys(user, directory)
         problems.extend(Problem(file, f"{path}.{key}", message) for key, message in key_problems)
         users[user.user_name] = replace(user, api_signing_keys=keys)
+    user_ids: dict[str, tuple[str, str]] = {}
+    for (file, path, _), user in zip(checked["users"], users.values(), strict=True):
+        first = user_ids.setdefault(user.guid, (file, path))
+        if first != (file, path):
+            message = f"duplicate id {user.guid!r} (first in {first[0]}: {first[1]})"
+            problems.append(Problem(file, f"{path}.id", message))
+    groups, users = _groups(checked["groups"], users, problems)
 
     codes: dict[str, FixedCode] = {}
     for file, path, values in checked["codes"]:
@@ -656,8 +694,40 @@ def _read(directory: Path) -> tuple[Fixtures | None, list[Problem]]:
             problems.append(Problem(file, f"{path}.{key}", message))
         trusts.append(replace(trust, keys=keys))
 
-    fixtures = Fixtures(directory, domain, tuple(resources), clients, users, codes, tuple(trusts))
+    fixtures = Fixtures(directory, domain, tuple(resources), clients, users, codes, tuple(trusts), groups)
     return (None if problems else fixtures), problems
+
+
+def _groups(
+    entries: list[tuple[str, str, Any]], users: dict[str, User], problems: list[Problem]
+) -> tuple[tuple[Group, ...], dict[str, User]]:
+    """`[[groups]]` and the users' `groups` keys made one membership: a group's members are its `members` plus
+    every user whose `groups` names it; a user's `groups` are the names it lists plus every group listing it. A
+    name in a user's `groups` that no `[[groups]]` entry has is a group of its own (no description)."""
+    members: dict[str, list[str]] = {}
+    descriptions: dict[str, str] = {}
+    for file, path, values in entries:
+        name = values["display_name"]
+        descriptions[name] = values["description"]
+        members[name] = []
+        for index, user_name in enumerate(values["members"]):
+            if user_name not in users:
+                problems.append(Problem(file, f"{path}.members[{index}]", f"no user with user_name {user_name!r}"))
+            elif user_name not in members[name]:
+                members[name].append(user_name)
+    for user in users.values():
+        for name in user.groups:
+            listed = members.setdefault(name, [])
+            if user.user_name not in listed:
+                listed.append(user.user_name)
+    by_user: dict[str, list[str]] = {name: list(user.groups) for name, user in users.items()}
+    for name, listed in members.items():
+        for user_name in listed:
+            if name not in by_user[user_name]:
+                by_user[user_name].append(name)
+    users = {name: replace(user, groups=tuple(by_user[name])) for name, user in users.items()}
+    groups = tuple(Group(name, descriptions.get(name, ""), tuple(listed)) for name, listed in members.items())
+    return groups, users
 
 
 def check_fixtures(directory: str | Path) -> list[Problem]:

@@ -35,3 +35,14 @@ def session_id() -> str:
 def stable_guid(*parts: str) -> str:
     """A 32-hex id derived from names, so a fixture's user or client keeps its guid across restarts."""
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
+
+
+_BASE32 = "abcdefghijklmnopqrstuvwxyz234567"
+
+
+def stable_ocid(kind: str, *parts: str) -> str:
+    """An OCID (`ocid1.user.oc1..aaaaaaaa…`, 60 lowercase base32 characters after the dots) derived from names."""
+    digest = hashlib.sha256("\0".join((kind, *parts)).encode()).digest()
+    number = int.from_bytes(digest, "big")
+    tail = "".join(_BASE32[(number >> (5 * i)) & 31] for i in range(52))
+    return f"ocid1.{kind}.oc1..aaaaaaaa{tail}"

@@ -107,12 +107,28 @@ class User:
     phone_number: str = ""
     locale: str = "en"
     timezone: str = "America/Chicago"
+    id: str = ""  # the SCIM id = the tokens' user_id; empty = derived from the user name (build_user fills it)
+    ocid: str = ""  # empty = derived from the id
+    active: bool = True  # false: no sign-in, no token grant (the admin API's `active`)
     api_keys: tuple[str, ...] = ()  # OCI API signing keys: PEM public key files, relative to the fixture dir
     api_signing_keys: tuple[ApiSigningKey, ...] = field(default=(), compare=False, repr=False)  # read from them
 
     @property
     def guid(self) -> str:
-        return ids.stable_guid("user", self.user_name)
+        return self.id or ids.stable_guid("user", self.user_name)
+
+
+@dataclass(frozen=True)
+class Group:
+    """A `[[groups]]` entry, with the members the users' own `groups` keys add (see fixtures.py)."""
+
+    display_name: str
+    description: str = ""
+    members: tuple[str, ...] = ()  # user names
+
+    def guid(self, tenant: str) -> str:
+        """The SCIM id, the same one the `groups` claim has always carried for this name."""
+        return ids.stable_guid("group", tenant, self.display_name)
 
 
 @dataclass(frozen=True)
@@ -178,3 +194,4 @@ class Fixtures:
     users: dict[str, User] = field(default_factory=dict)
     codes: dict[str, FixedCode] = field(default_factory=dict)
     trusts: tuple[Trust, ...] = ()
+    groups: tuple[Group, ...] = ()

@@ -6,7 +6,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from mockidp.core.domain import IdentityDomain
-from mockidp.web import authorize, control, device, discovery, jwks, logout, signin, token, userinfo
+from mockidp.web import admin, authorize, control, device, discovery, jwks, logout, signin, token, userinfo
 from mockidp.web.context import DomainSelector, ServerSettings, check_distinct_tenants
 from mockidp.web.cors import Cors
 from mockidp.web.errors import EXCEPTION_HANDLERS
@@ -28,6 +28,7 @@ def create_app(domains: list[IdentityDomain], settings: ServerSettings | None = 
         *signin.routes,
         *logout.routes,
         *device.routes,
+        *admin.routes,  # after jwks: /admin/v1/SigningCert/jwk is not a SCIM resource type
     ]
     # Cors outside the Interceptor: injected faults carry CORS headers too, so a browser app can read them.
     middleware = [Middleware(OracleHeaders), Middleware(DomainSelector, domains=domains), Middleware(Cors)]

@@ -44,15 +44,17 @@ def error_page(request: Request, exc: Exception) -> Response:
 
 def scim_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ScimError)
-    request.scope[OUTCOME_KEY] = {"error": exc.message_id, "reason": exc.detail}
-    log.info("%s %s -> %d %s", request.method, request.url.path, exc.status, exc.message_id)
+    request.scope[OUTCOME_KEY] = {"error": exc.message_id, "reason": exc.reason}
+    log.info("%s %s -> %d %s: %s", request.method, request.url.path, exc.status, exc.message_id, exc.reason)
     body = {
         "schemas": SCIM_SCHEMAS,
         "detail": exc.detail,
         "status": str(exc.status),
         SCIM_SCHEMAS[1]: {"messageId": exc.message_id},
     }
-    return JSONResponse(body, exc.status, media_type="application/scim+json")
+    if exc.scim_type:
+        body["scimType"] = exc.scim_type
+    return JSONResponse(body, exc.status, media_type="application/scim+json", headers=exc.headers)
 
 
 CONTROL_ERRORS = {400: "invalid_request", 401: "unauthorized", 404: "not_found", 409: "conflict", 413: "too_large"}

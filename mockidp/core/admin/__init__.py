@@ -1,0 +1,16 @@
+"""The admin REST API (SCIM 2.0 under `/admin/v1`), with no HTTP in it.
+
+`RESOURCE_TYPES` maps an endpoint name to its `ResourceType`: adding a type is one module that builds one
+plus one entry here. The engine around it: `filter` (RFC 7644 filters), `listing` (paging, sorting,
+projection, .search), `patch` (PatchOp), `meta`, `discovery` (ServiceProviderConfig, ResourceTypes, Schemas,
+built from this table), `caller` (who calls, and may they), `errors` (the SCIM error body's messageIds).
+"""
+
+from __future__ import annotations
+
+from mockidp.core.admin.resource import ResourceType
+from mockidp.core.admin.users import USER_TYPE
+
+RESOURCE_TYPES: dict[str, ResourceType] = {
+    USER_TYPE.endpoint: USER_TYPE,
+}
