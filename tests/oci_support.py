@@ -19,7 +19,7 @@ from mockidp.testing import MockIdP, default_fixtures
 ERIN = "erin@example.com"
 ERIN_KEY_FILE = default_fixtures() / "erin-api.pem"  # the private half of fixtures/default/erin-api.pub.pem
 ERIN_FINGERPRINT = "81:de:64:01:4f:08:43:8d:c7:fe:63:c3:29:65:86:18"
-TENANCY = "ocid1.tenancy.oc1..aaaaaaaamockidpmockidpmockidpmockidpmockidpmockidpmock"
+TENANCY = "ocid1.tenancy.oc1..aaaaaaaaklwckow7e5jlgt55nx73ptpwraxmkggaqzr5natojjs5hu7flfea"  # default tenancyOcid
 UNAUTHORIZED = "Operation failed due to unauthorized access."
 SCIM_ERROR_SCHEMAS = [
     "urn:ietf:params:scim:api:messages:2.0:Error",
@@ -92,9 +92,17 @@ def public_pem(key: rsa.RSAPrivateKey) -> str:
     )
 
 
+def write_private_key(key: rsa.RSAPrivateKey, path: Path) -> Path:
+    """The private key as an OCI key_file (PKCS#8 PEM, no passphrase)."""
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    path.write_bytes(pem)
+    path.chmod(0o600)
+    return path
+
+
 def fingerprint_of(key: rsa.RSAPrivateKey) -> str:
     der = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return ":".join(f"{b:02x}" for b in hashlib.md5(der).digest())  # noqa: S324
+    return ":".join(f"{b:02x}" for b in hashlib.md5(der).digest())
 
 
 def signed_request(

@@ -12,7 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.oci_support import ERIN, ERIN_FINGERPRINT, oci_config, write_config_file
+from tests.oci_support import (
+    ERIN,
+    ERIN_FINGERPRINT,
+    fingerprint_of,
+    new_private_key,
+    oci_config,
+    write_config_file,
+    write_private_key,
+)
 
 
 def _oci_executable() -> str:
@@ -26,16 +34,17 @@ def _oci_executable() -> str:
 
 @pytest.fixture
 def cli(fresh_idp, tmp_path):
+    """Run `oci … --endpoint <mockidp> --config-file <erin's API-key config>`; `config=` swaps the config."""
     executable = _oci_executable()
-    config_file = write_config_file(tmp_path, oci_config(fresh_idp))
     env = {
         **os.environ,
         "OCI_CLI_SUPPRESS_FILE_PERMISSIONS_WARNING": "True",
         "HOME": str(tmp_path),  # the CLI must find nothing of the machine's own ~/.oci
     }
+    default_config = write_config_file(tmp_path, oci_config(fresh_idp))
 
-    def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-        command = [executable, *args, "--endpoint", fresh_idp.url, "--config-file", str(config_file)]
+    def run(*args: str, check: bool = True, config: Path | None = None) -> subprocess.CompletedProcess:
+        command = [executable, *args, "--endpoint", fresh_idp.url, "--config-file", str(config or default_config)]
         result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=False)
         if check:
             assert result.returncode == 0, f"{' '.join(args)}: {result.stderr}"
@@ -89,34 +98,11 @@ def test_api_keys_list(cli):
     assert [key["fingerprint"] for key in keys] == [ERIN_FINGERPRINT]
 
 
-def test_a_bad_key_is_the_scim_401(cli, tmp_path, fresh_idp):
-    from tests.oci_support import fingerprint_of, new_private_key
-
+def test_a_key_the_domain_does_not_know_is_the_scim_401(cli, fresh_idp, tmp_path):
     other = new_private_key()
-    config = oci_config(fresh_idp, fingerprint=fingerprint_of(other))
-    from cryptography.hazmat.primitives import serialization
-
-    key_file = tmp_path / "other.pem"
-    key_file.write_bytes(
-        other.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    config["key_file"] = str(key_file)
-    result = subprocess.run(
-        [
-            _oci_executable(),
-            "identity-domains",
-            "users",
-            "list",
-            "--endpoint",
-            fresh_idp.url,
-            "--config-file",
-            str(write_config_file(tmp_path, config)),
-        ],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "OCI_CLI_SUPPRESS_FILE_PERMISSIONS_WARNING": "True", "HOME": str(tmp_path)},
-        timeout=120,
-        check=False,
-    )
+    config = oci_config(fresh_idp, key_file=write_private_key(other, tmp_path / "other.pem"))
+    config["fingerprint"] = fingerprint_of(other)
+    (tmp_path / "other").mkdir()
+    result = cli("identity-domains", "users", "list", check=False, config=write_config_file(tmp_path / "other", config))
     assert result.returncode != 0
     assert '"status": 401' in result.stderr

@@ -20,6 +20,7 @@ from tests.oci_support import (
     public_pem,
     sdk_client,
     user_ocid,
+    write_private_key,
 )
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -144,21 +145,17 @@ def test_api_keys_list_create_delete_take_effect_at_once(fresh_idp, tmp_path):
 
     private = new_private_key()
     created = client.create_api_key(
-        api_key=models.ApiKey(
-            schemas=[API_KEY_SCHEMA], key=public_pem(private), user=models.ApiKeyUser(value=erin_id)
-        )
+        api_key=models.ApiKey(schemas=[API_KEY_SCHEMA], key=public_pem(private), user=models.ApiKeyUser(value=erin_id))
     ).data
     assert created.fingerprint == fingerprint_of(private)
     assert created.key.strip() == public_pem(private).strip()
     assert created.user.value == erin_id
 
     key_file = tmp_path / "new-key.pem"
-    from cryptography.hazmat.primitives import serialization
-
-    key_file.write_bytes(
-        private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    write_private_key(private, key_file)
+    with_new_key = sdk_client(
+        fresh_idp, config=oci_config(fresh_idp, key_file=key_file, fingerprint=created.fingerprint)
     )
-    with_new_key = sdk_client(fresh_idp, config=oci_config(fresh_idp, key_file=key_file, fingerprint=created.fingerprint))
     assert with_new_key.get_me().data.user_name == ERIN  # signs at once
 
     assert {key.fingerprint for key in client.list_api_keys().data.resources} >= {ERIN_FINGERPRINT, created.fingerprint}
@@ -204,7 +201,9 @@ def test_create_api_key_errors(fresh_idp):
     for _ in range(2):
         client.create_api_key(
             api_key=models.ApiKey(
-                schemas=[API_KEY_SCHEMA], key=public_pem(new_private_key()), user=models.ApiKeyUser(ocid=user_ocid(fresh_idp))
+                schemas=[API_KEY_SCHEMA],
+                key=public_pem(new_private_key()),
+                user=models.ApiKeyUser(ocid=user_ocid(fresh_idp)),
             )
         )
     with pytest.raises(oci.exceptions.ServiceError) as too_many:
@@ -234,12 +233,8 @@ def test_a_user_without_admin_roles_is_forbidden_not_unauthorized(fresh_idp, tmp
     created = admin.create_api_key(
         api_key=models.ApiKey(schemas=[API_KEY_SCHEMA], key=public_pem(private), user=models.ApiKeyUser(value=bob.id))
     ).data
-    from cryptography.hazmat.primitives import serialization
-
     key_file = tmp_path / "user.pem"
-    key_file.write_bytes(
-        private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
+    write_private_key(private, key_file)
     as_user = sdk_client(
         fresh_idp, config=oci_config(fresh_idp, "user@example.com", key_file=key_file, fingerprint=created.fingerprint)
     )

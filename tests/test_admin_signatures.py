@@ -4,6 +4,7 @@ signature can be wrong. The good path is also checked with the OCI SDK's own sig
 from __future__ import annotations
 
 import email.utils
+import json
 import subprocess
 import sys
 import time
@@ -29,6 +30,8 @@ from tests.oci_support import (
 )
 
 MALFORMED = UNAUTHORIZED + " The request signature cannot be used: "
+SEARCH_REQUEST = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
+ME = "/admin/v1/ApiKeys"  # any admin resource erin may read
 
 
 def test_fingerprint_is_what_openssl_prints():
@@ -45,10 +48,14 @@ def test_fingerprint_is_what_openssl_prints():
 
 def test_the_sdk_signer_is_accepted(idp):
     signer = oci.signer.Signer(TENANCY, user_ocid(idp), ERIN_FINGERPRINT, str(ERIN_KEY_FILE))
-    response = requests.get(idp.url + "/admin/v1/Me", auth=signer, timeout=10)
+    response = requests.get(idp.url + ME, auth=signer, timeout=10)
     assert response.status_code == 200, response.text
-    assert response.json()["userName"] == ERIN
-    body = b'{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":"userName eq \\"bob@example.com\\""}'
+    assert [key["user"]["name"] for key in response.json()["Resources"]] == [ERIN]
+    search = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+        "filter": 'userName eq "bob@example.com"',
+    }
+    body = json.dumps(search).encode()
     response = requests.post(
         idp.url + "/admin/v1/Users/.search",
         data=body,
@@ -69,21 +76,19 @@ def test_a_query_string_is_part_of_the_request_target(idp):
 
 def test_x_date_may_stand_for_date(idp):
     now = email.utils.formatdate(usegmt=True)
-    response = signed_request(
-        idp, "GET", "/admin/v1/Me", headers=["x-date", "(request-target)", "host"], extra={"x-date": now}
-    )
+    response = signed_request(idp, "GET", ME, headers=["x-date", "(request-target)", "host"], extra={"x-date": now})
     assert response.status_code == 200, response.text
 
 
 def test_signed_with_another_key(idp):
-    assert_scim_401(signed_request(idp, "GET", "/admin/v1/Me", key=new_private_key()))
+    assert_scim_401(signed_request(idp, "GET", ME, key=new_private_key()))
     entry = idp.requests()[-1]
     assert entry.status == 401
     assert "does not verify with API key " + ERIN_FINGERPRINT in entry.reason
 
 
 def test_a_changed_request_target_does_not_verify(idp):
-    good = signed_request(idp, "GET", "/admin/v1/Me")
+    good = signed_request(idp, "GET", ME)
     assert good.status_code == 200
     # Signed for /admin/v1/Me, sent to /admin/v1/Users: the signature covers the path.
     request = requests.Request("GET", idp.url + "/admin/v1/Users", headers=dict(good.request.headers)).prepare()
@@ -93,13 +98,13 @@ def test_a_changed_request_target_does_not_verify(idp):
 def test_unknown_fingerprint(idp):
     other = new_private_key()
     key_id = f"{TENANCY}/{user_ocid(idp)}/{fingerprint_of(other)}"
-    assert_scim_401(signed_request(idp, "GET", "/admin/v1/Me", key=other, key_id=key_id))
+    assert_scim_401(signed_request(idp, "GET", ME, key=other, key_id=key_id))
     assert "names no API key" in idp.requests()[-1].reason
 
 
 def test_unknown_user(idp):
     key_id = f"{TENANCY}/ocid1.user.oc1..aaaaaaaanobodynobodynobodynobody/{ERIN_FINGERPRINT}"
-    assert_scim_401(signed_request(idp, "GET", "/admin/v1/Me", key_id=key_id))
+    assert_scim_401(signed_request(idp, "GET", ME, key_id=key_id))
     assert "no active user with OCID ocid1.user.oc1..aaaaaaaanobodynobodynobodynobody" in idp.requests()[-1].reason
 
 
@@ -124,12 +129,12 @@ def test_unknown_user(idp):
     ],
 )
 def test_malformed_key_id(idp, key_id, what):
-    assert_scim_401(signed_request(idp, "GET", "/admin/v1/Me", key_id=key_id), MALFORMED + what + ".")
+    assert_scim_401(signed_request(idp, "GET", ME, key_id=key_id), MALFORMED + what + ".")
 
 
 def test_stale_date(idp):
     stale = email.utils.formatdate(time.time() - 301, usegmt=True)
-    response = signed_request(idp, "GET", "/admin/v1/Me", date=stale)
+    response = signed_request(idp, "GET", ME, date=stale)
     assert response.status_code == 401
     detail = response.json()["detail"]
     assert detail.startswith(UNAUTHORIZED + " The date header is 30")
@@ -138,22 +143,22 @@ def test_stale_date(idp):
         "(sign it again, or fix the client's clock)."
     )
     # 4 minutes off is within what OCI allows.
-    assert signed_request(idp, "GET", "/admin/v1/Me", date=email.utils.formatdate(time.time() + 240, usegmt=True)).ok
+    assert signed_request(idp, "GET", ME, date=email.utils.formatdate(time.time() + 240, usegmt=True)).ok
 
 
 def test_the_domain_clock_decides_staleness(fresh_idp):
-    assert signed_request(fresh_idp, "GET", "/admin/v1/Me").status_code == 200
+    assert signed_request(fresh_idp, "GET", ME).status_code == 200
     fresh_idp.clock.advance(600)
-    response = signed_request(fresh_idp, "GET", "/admin/v1/Me")
+    response = signed_request(fresh_idp, "GET", ME)
     assert response.status_code == 401
     assert "s behind the identity domain's clock" in response.json()["detail"]
     # A client whose clock agrees with the domain's is fine again.
     later = email.utils.formatdate(time.time() + 600, usegmt=True)
-    assert signed_request(fresh_idp, "GET", "/admin/v1/Me", date=later).status_code == 200
+    assert signed_request(fresh_idp, "GET", ME, date=later).status_code == 200
 
 
 def test_unreadable_date(idp):
-    response = signed_request(idp, "GET", "/admin/v1/Me", date="yesterday")
+    response = signed_request(idp, "GET", ME, date="yesterday")
     assert_scim_401(
         response,
         MALFORMED + "the date header 'yesterday' is not an HTTP date such as 'Tue, 01 Dec 2026 21:00:00 GMT'.",
@@ -174,16 +179,21 @@ def test_body_digest_mismatch(idp):
 @pytest.mark.parametrize(
     ("method", "path", "headers", "missing"),
     [
-        ("GET", "/admin/v1/Me", ["(request-target)", "host"], "date"),
-        ("GET", "/admin/v1/Me", ["date", "host"], "(request-target)"),
-        ("GET", "/admin/v1/Me", ["date", "(request-target)"], "host"),
+        ("GET", ME, ["(request-target)", "host"], "date"),
+        ("GET", ME, ["date", "host"], "(request-target)"),
+        ("GET", ME, ["date", "(request-target)"], "host"),
         (
             "POST",
             "/admin/v1/Users/.search",
             ["date", "(request-target)", "host", "content-length", "content-type"],
             "x-content-sha256",
         ),
-        ("POST", "/admin/v1/Users/.search", ["date", "(request-target)", "host"], "content-length, content-type, x-content-sha256"),
+        (
+            "POST",
+            "/admin/v1/Users/.search",
+            ["date", "(request-target)", "host"],
+            "content-length, content-type, x-content-sha256",
+        ),
     ],
 )
 def test_missing_signed_header(idp, method, path, headers, missing):
@@ -201,8 +211,11 @@ def test_missing_signed_header(idp, method, path, headers, missing):
     ("authorization", "what"),
     [
         ("Signature", "the Signature parameters lack keyId, signature, algorithm, headers"),
-        ("Signature keyId=abc", "cannot read the Signature parameters from 'keyId=abc': write them as "
-         'name="value" pairs separated by commas'),
+        (
+            "Signature keyId=abc",
+            "cannot read the Signature parameters from 'keyId=abc': write them as "
+            'name="value" pairs separated by commas',
+        ),
         (
             'Signature keyId="a/b/c",algorithm="hmac-sha256",headers="date",signature="AAAA"',
             "algorithm is 'hmac-sha256'; OCI request signatures use \"rsa-sha256\"",
@@ -223,13 +236,13 @@ def test_missing_signed_header(idp, method, path, headers, missing):
 )
 def test_malformed_authorization_header(idp, authorization, what):
     headers = {"authorization": authorization, "date": email.utils.formatdate(usegmt=True)}
-    response = requests.get(idp.url + "/admin/v1/Me", headers=headers, timeout=10)
+    response = requests.get(idp.url + ME, headers=headers, timeout=10)
     assert_scim_401(response, MALFORMED + what + ".")
 
 
 def test_a_signed_header_that_is_not_sent(idp):
     response = signed_request(
-        idp, "GET", "/admin/v1/Me", headers=["date", "(request-target)", "host", "x-custom"], extra={"x-custom": "1"}
+        idp, "GET", ME, headers=["date", "(request-target)", "host", "x-custom"], extra={"x-custom": "1"}
     )
     assert response.status_code == 200
     request = response.request
@@ -240,7 +253,7 @@ def test_a_signed_header_that_is_not_sent(idp):
 
 
 def test_a_deactivated_user_cannot_sign(fresh_idp):
-    assert signed_request(fresh_idp, "GET", "/admin/v1/Me").status_code == 200
+    assert signed_request(fresh_idp, "GET", ME).status_code == 200
     fresh_idp.add_user(
         ERIN,
         password="Welcome1!",
@@ -248,7 +261,7 @@ def test_a_deactivated_user_cannot_sign(fresh_idp):
         api_keys=["erin-api.pub.pem"],
         active=False,
     )
-    assert_scim_401(signed_request(fresh_idp, "GET", "/admin/v1/Me"))
+    assert_scim_401(signed_request(fresh_idp, "GET", ME))
     assert "no active user" in fresh_idp.requests()[-1].reason
 
 
@@ -296,7 +309,7 @@ def test_fixture_api_key_problems(write_fixtures, tmp_path):
         "(openssl rsa -pubout)" in lines
     )
     assert (
-        f"users.toml: users[2].api_keys[1]: a.pub.pem is the same key as an earlier one ({fingerprint_of(private)})"
+        f"users.toml: users[1].api_keys[1]: a.pub.pem is the same key as an earlier one ({fingerprint_of(private)})"
         in lines
     )
-    assert "users.toml: users[1].api_keys: a user can have at most 3 API keys (as in OCI), got 4" in lines
+    assert "users.toml: users[2].api_keys: a user can have at most 3 API keys (as in OCI), got 4" in lines

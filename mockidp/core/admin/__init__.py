@@ -8,9 +8,11 @@ built from this table), `caller` (who calls, and may they), `errors` (the SCIM e
 
 from __future__ import annotations
 
+from mockidp.core.admin.api_keys import API_KEYS
 from mockidp.core.admin.resource import ResourceType
 from mockidp.core.admin.users import USER_TYPE
 
 RESOURCE_TYPES: dict[str, ResourceType] = {
     USER_TYPE.endpoint: USER_TYPE,
+    API_KEYS.endpoint: API_KEYS,
 }

@@ -42,13 +42,8 @@ USERS_SCOPES = frozenset({"urn:opc:idm:t.users", "urn:opc:idm:t.user.manager"})
 MAX_PEM = 16 * 1024
 
 
-def user_id(user: User) -> str:
-    """The SCIM id of a user (the tokens' `user_id`)."""
-    return user.id or user.guid
-
-
 def fixture_key_id(user: User, fingerprint: str) -> str:
-    return ids.stable_guid("apikey", user_id(user), fingerprint)
+    return ids.stable_guid("apikey", user.id, fingerprint)
 
 
 # ---------------------------------------------------------------------------------------------- the keys
@@ -58,14 +53,23 @@ def _users(domain: IdentityDomain) -> list[User]:
     return list(runtime.users(domain).values())
 
 
+def _own_keys(domain: IdentityDomain, user: User) -> tuple[ApiSigningKey, ...]:
+    """The keys of a user's `api_keys` files: the fixtures' (kept when the admin API replaces the user, as long
+    as the id is the same) and those a control-plane user names."""
+    fixture = domain.fixtures.users.get(user.user_name)
+    keys = {key.fingerprint: key for key in (fixture.api_signing_keys if fixture and fixture.id == user.id else ())}
+    keys.update((key.fingerprint, key) for key in user.api_signing_keys)
+    return tuple(keys.values())
+
+
 def _entries(domain: IdentityDomain) -> list[tuple[str, User, ApiSigningKey, dict[str, Any]]]:
     """Every API key now: (id, user, key, stored record or {} for an unchanged fixture key)."""
     stored = dict(domain.store.items(NS))
     users = _users(domain)
-    by_id = {user_id(user): user for user in users}
+    by_id = {user.id: user for user in users}
     found = []
     for user in users:
-        for key in user.api_signing_keys:
+        for key in _own_keys(domain, user):
             key_id = fixture_key_id(user, key.fingerprint)
             record = stored.pop(key_id, {})
             if not record.get("removed"):
@@ -100,11 +104,11 @@ def _resource(domain: IdentityDomain, key_id: str, user: User, key: ApiSigningKe
         "fingerprint": key.fingerprint,
         "key": key.pem,
         "user": {
-            "value": user_id(user),
+            "value": user.id,
             "ocid": user.ocid,
             "display": user.display_name or user.name or user.user_name,
             "name": user.user_name,
-            "$ref": f"/admin/v1/Users/{user_id(user)}",
+            "$ref": f"/admin/v1/Users/{user.id}",
         },
         "meta": meta("ApiKey", "ApiKeys", key_id, created, modified, version),
     }
@@ -131,7 +135,7 @@ def _owner(domain: IdentityDomain, reference: Any) -> User:
         raise errors.invalid_value('user must name the key\'s user: {"value": "<user id>"} or {"ocid": "<user OCID>"}.')
     value, ocid = reference.get("value"), reference.get("ocid")
     for user in _users(domain):
-        if (value is None or value == user_id(user)) and (ocid is None or ocid == user.ocid):
+        if (value is None or value == user.id) and (ocid is None or ocid == user.ocid):
             return user
     named = " and ".join(f"{name} {given!r}" for name, given in (("id", value), ("OCID", ocid)) if given)
     raise errors.invalid_value(f"There is no user with {named} for this API key.")
@@ -162,7 +166,7 @@ def create_key(domain: IdentityDomain, body: Resource, caller: Caller) -> Resour
     now = domain.clock.now()
     reference = caller.reference()
     record = {
-        "user_id": user_id(user),
+        "user_id": user.id,
         "key": key.pem,
         "description": description,
         "created": now,
@@ -193,7 +197,7 @@ def replace_key(domain: IdentityDomain, key_id: str, body: Resource, caller: Cal
         raise errors.invalid_value("description must be a string.")
     now = domain.clock.now()
     changed = {
-        "user_id": user_id(user),
+        "user_id": user.id,
         "key": key.pem,
         "created": record.get("created", 0.0),
         "idcsCreatedBy": record.get("idcsCreatedBy"),
@@ -211,7 +215,7 @@ def delete_key(domain: IdentityDomain, key_id: str, caller: Caller) -> None:
     if entry is None:
         raise errors.not_found("ApiKey", key_id)
     user = entry[1]
-    if any(fixture_key_id(user, own.fingerprint) == key_id for own in user.api_signing_keys):
+    if any(fixture_key_id(user, own.fingerprint) == key_id for own in _own_keys(domain, user)):
         domain.store.put(NS, key_id, {"removed": True})
     else:
         domain.store.delete(NS, key_id)

@@ -20,8 +20,9 @@ What a client sends (OCI "Request Signatures" [doc], draft-cavage-http-signature
 Every failure is the SCIM 401. Where the client can fix something (a malformed header, an unsigned header, a
 stale date, a body that is not the one signed) the detail says what; an unknown key or a signature that does
 not verify keeps the real service's fixed text, with the precise reason in the log and the request journal.
-[choice] The tenancy part of keyId must look like a tenancy OCID but is not compared with anything: mockidp
-is one identity domain, not a tenancy.
+The tenancy part of keyId must be the domain's tenancy OCID, the `tenancyOcid` every admin resource carries
+([choice] derived from the tenant name, like the domain's other OCIDs; `docs/admin-api-oci.md` gives the default
+fixtures' one).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 
 from mockidp.core.admin import api_keys, errors
 from mockidp.core.admin.caller import Caller
+from mockidp.core.admin.users import common_ocids
 from mockidp.core.scopes import APP_ROLE_SCOPES
 
 if TYPE_CHECKING:
@@ -112,7 +114,7 @@ def authenticate(
     user = signed.user
     roles = ["Authenticated", *user.app_roles]
     scopes = frozenset(scope for role in roles for scope in APP_ROLE_SCOPES.get(role, ()))
-    return Caller("user", None, user.user_name, api_keys.user_id(user), scopes, user.display_name or user.name)
+    return Caller("user", None, user.user_name, user.id, scopes, user.display_name or user.name)
 
 
 def verify(
@@ -128,6 +130,12 @@ def verify(
     method = method.upper()
     _check_covered(parsed.headers, values, method)
     key_id = parse_key_id(parsed.key_id)
+    tenancy = tenancy_ocid(domain)
+    if key_id.tenancy != tenancy:
+        raise _malformed(
+            f"the tenancy part of keyId, {key_id.tenancy}, is not this identity domain's tenancy, {tenancy} "
+            "(the tenancyOcid of its resources)"
+        )
     _check_date(domain, values)
 
     found = api_keys.find_signing_key(domain, key_id.user, key_id.fingerprint)
@@ -150,6 +158,10 @@ def verify(
 
 
 # ---------------------------------------------------------------------------------------------- the parts
+
+
+def tenancy_ocid(domain: IdentityDomain) -> str:
+    return common_ocids(domain)["tenancyOcid"]
 
 
 def parse(authorization: str) -> SignatureHeader:
