@@ -101,6 +101,7 @@ class JournalEntry:
     error: str | None = None
     reason: str | None = None
     fault: str | None = None
+    body: Any = None  # the JSON body of an /admin/v1 request, passwords and secrets redacted
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> JournalEntry:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from jwt.utils import base64url_encode
 
-from mockidp.core import ids
+from mockidp.core import ids, runtime
 from mockidp.core.model import Client, User
 from mockidp.core.scopes import GrantedScopes, ResourceScopes
 
@@ -194,7 +194,7 @@ def id_token_claims(
     if code is not None:
         claims["c_hash"] = half_hash(code)
     if grant.scopes.has("get_groups"):
-        claims["groups"] = [_named(domain, "group", name, "name") for name in grant.user.groups]
+        claims["groups"] = _groups(domain, grant.user, "name")
     if grant.scopes.has("get_approles"):
         claims["appRoles"] = [_named(domain, "approle", name, "name") for name in grant.user.app_roles]
     claims.update(grant.user.claims)
@@ -203,6 +203,17 @@ def id_token_claims(
 
 def _named(domain: IdentityDomain, kind: str, name: str, label: str) -> dict[str, str]:
     return {"id": ids.stable_guid(kind, domain.tenant, name), label: name}
+
+
+def _groups(domain: IdentityDomain, user: User, label: str) -> list[dict[str, str]]:
+    """The user's groups as claims: `{"id", label}`, ids as the admin API's Groups have them."""
+    if (
+        domain.store.get(runtime.REVISION_NS, runtime.GROUPS_REVISION) is None
+    ):  # no group changed at run time: fixture names, stable ids
+        return [_named(domain, "group", name, label) for name in user.groups]
+    from mockidp.core.admin.groups import of_user
+
+    return [{"id": group_id, label: name} for group_id, name in of_user(domain, user)]
 
 
 def userinfo_claims(domain: IdentityDomain, user: User, scopes: Iterable[str]) -> dict[str, Any]:
@@ -219,7 +230,7 @@ def userinfo_claims(domain: IdentityDomain, user: User, scopes: Iterable[str]) -
     if scopes & {"approles", "get_approles"}:
         claims["appRoles"] = [_named(domain, "approle", name, "displayName") for name in user.app_roles]
     if scopes & {"groups", "get_groups"}:
-        claims["groups"] = [_named(domain, "group", name, "displayName") for name in user.groups]
+        claims["groups"] = _groups(domain, user, "displayName")
     if profile:
         claims.update({"name": user.name, "preferred_username": user.user_name})
     claims["sub"] = user.user_name

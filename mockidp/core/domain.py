@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -89,10 +89,18 @@ class IdentityDomain:
         return self._build(record, lambda values: with_keys(build_client(values), self.fixtures.directory))
 
     def user(self, user_name: str) -> User | None:
+        """A user by name: the fixtures', unless the control plane or the admin API changed it; its `groups` as
+        the admin API's groups say once any group was changed there."""
         record = self.store.get(runtime.USERS, user_name)
-        if record is None:
-            return self.fixtures.users.get(user_name)
-        return self._build(record, lambda values: with_api_keys(build_user(values), self.fixtures.directory))
+        user = self.fixtures.users.get(user_name) if record is None else self._build(record, self._build_user)
+        if user is not None and self.store.get(runtime.REVISION_NS, runtime.GROUPS_REVISION) is not None:
+            from mockidp.core.admin.groups import group_names
+
+            user = replace(user, groups=group_names(self, user))
+        return user
+
+    def _build_user(self, values: dict) -> User:
+        return with_api_keys(build_user(values), self.fixtures.directory)
 
     @property
     def scopes(self) -> ScopeCatalog:

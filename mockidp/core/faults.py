@@ -40,7 +40,16 @@ ENDPOINT_PATHS = {
     "/ui/v1/signin": "signin",  # the sign-in page (HTML)
     "/ui/v1/device": "verification",  # the device verification page (HTML)
 }
-ENDPOINTS = tuple(dict.fromkeys(ENDPOINT_PATHS.values()))
+ADMIN_PREFIX, ADMIN = "/admin/v1/", "admin"  # every other /admin/v1/… path: the SCIM admin API
+ENDPOINTS = (*dict.fromkeys(ENDPOINT_PATHS.values()), ADMIN)
+
+
+def endpoint_of(path: str) -> str | None:
+    """The endpoint name of a path (as faults and the journal name them), None for a path of no endpoint."""
+    found = ENDPOINT_PATHS.get(path)
+    if found is None and path.startswith(ADMIN_PREFIX):
+        return ADMIN
+    return found
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,7 @@ def entry(
     outcome: Mapping[str, Any] | None,
     fault: str | None = None,
     authenticated_client: str | None = None,
+    body: Any = None,
 ) -> Record:
     """A journal entry for one request (no HTTP here: the web layer passes what it read). `status` is None
     when the connection was dropped on purpose. `authenticated_client`, when the domain already knows it,
@@ -88,7 +89,26 @@ def entry(
         "reason": outcome.get("reason") if outcome else None,
         "fault": fault,
     }
+    if body is not None:  # the JSON body of an admin-API request, passwords and secrets redacted
+        record["body"] = redact_json(body)
     return record
+
+
+MAX_JSON_ITEMS = 100
+
+
+def redact_json(value: Any, name: str = "") -> Any:
+    """A JSON value fit for the journal: secrets (`password`, any `*secret*`) redacted, strings and lists cut."""
+    lowered = name.lower()
+    if lowered == "password" or "secret" in lowered or lowered in SECRET_PARAMS:
+        return REDACTED
+    if isinstance(value, dict):
+        return {key: redact_json(item, str(key)) for key, item in list(value.items())[:MAX_JSON_ITEMS]}
+    if isinstance(value, list):
+        return [redact_json(item, name) for item in value[:MAX_JSON_ITEMS]]
+    if isinstance(value, str):
+        return redact(name, value)
+    return value
 
 
 def _unverified(token: str) -> dict[str, Any]:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 CLIENTS, USERS, RESOURCES = "runtime_clients", "runtime_users", "runtime_resources"
 REVISION_NS, RESOURCES_REVISION = "runtime", "resources"
+GROUPS_REVISION = "groups"  # bumped by every admin-API group change (mockidp.core.admin.groups)
 _SOURCE = "body"  # stands where fixture problems name the file
 
 
@@ -95,6 +96,9 @@ def describe_user(user: User, source: str) -> dict[str, Any]:
     """A user as the control plane lists it: everything but the password."""
     return {
         "user_name": user.user_name,
+        "id": user.guid,
+        "ocid": user.ocid,
+        "active": user.active,
         "name": user.name,
         "email": user.email,
         "groups": list(user.groups),

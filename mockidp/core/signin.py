@@ -24,10 +24,16 @@ if TYPE_CHECKING:
 NS = "signins"
 PENDING_TTL = 900  # [choice] a sign-in page left open longer than 15 minutes must be started again
 WRONG_CREDENTIALS = "The user name or password is incorrect."
+# [choice] The real text is not public; said only to someone who gave the right password.
+DEACTIVATED = "This user account is deactivated. Ask an administrator of the identity domain to activate it."
 
 
 class WrongCredentials(Exception):
     """The user name or password is wrong; the message says which, for the log only."""
+
+
+class UserDeactivated(WrongCredentials):
+    """The password is right but the user is not `active` (deactivated through the admin API or fixtures)."""
 
 
 def check_password(domain: IdentityDomain, user_name: str, password: str) -> User:
@@ -38,6 +44,8 @@ def check_password(domain: IdentityDomain, user_name: str, password: str) -> Use
         raise WrongCredentials(f"{user_name!r}: the user has no password")
     if not secrets_match(password, user.password):
         raise WrongCredentials(f"{user_name!r}: wrong password")
+    if not user.active:
+        raise UserDeactivated(f"{user_name!r}: the user is deactivated")
     return user
 
 

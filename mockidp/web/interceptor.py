@@ -23,6 +23,7 @@ from mockidp.core.authorize import check_target
 from mockidp.core.domain import IdentityDomain
 from mockidp.core.errors import ErrorPage, OAuthError, ScimError, invalid_token
 from mockidp.core.store import Record
+from mockidp.web.admin import BODY_KEY as ADMIN_BODY_KEY
 from mockidp.web.browser import authorization_response
 from mockidp.web.context import CLIENT_KEY, DOMAIN_KEY, ServerSettings
 from mockidp.web.errors import OUTCOME_KEY, oauth_error, scim_error
@@ -66,7 +67,7 @@ class Interceptor:
         if local.startswith(CONTROL_PREFIX):
             await self.app(scope, receive, send)
             return
-        endpoint = faults.ENDPOINT_PATHS.get(local, OTHER)
+        endpoint = faults.endpoint_of(local) or OTHER
         domain: IdentityDomain = scope[DOMAIN_KEY]
         candidates = faults.queued(domain.store) if endpoint != OTHER else []
         if candidates:
@@ -113,6 +114,7 @@ class Interceptor:
                     outcome=scope.get(OUTCOME_KEY),
                     fault=fault["id"] if fault else None,
                     authenticated_client=scope.get(CLIENT_KEY),
+                    body=scope.get(ADMIN_BODY_KEY),
                 )
                 journal.record(domain.store, item, self.journal_size)
 
@@ -230,7 +232,7 @@ def _error_response(
     if retry_after is not None:
         extra["Retry-After"] = str(retry_after)
     request = Request(scope)
-    if endpoint == "jwks":
+    if endpoint in ("jwks", faults.ADMIN):
         message_id = "error.common.exception.unauthorizedAccess" if status == 401 else f"error.common.{named.error}"
         response = scim_error(request, ScimError(status, description, message_id))
         response.headers.update(extra)

@@ -206,6 +206,7 @@ def _schemas() -> Schema:
                 "error": {"type": ["string", "null"]},
                 "reason": {"type": ["string", "null"]},
                 "fault": {"type": ["string", "null"]},
+                "body": {"description": "The JSON body of an /admin/v1 request, passwords and secrets redacted"},
             },
         },
         "ClientInput": _fixture_schema(CLIENT_FIELDS, "client_id"),

@@ -74,11 +74,15 @@ async def signin_form(request: Request) -> Response:
         except WrongCredentials as exc:
             request.scope[OUTCOME_KEY] = {"error": "invalid_credentials", "reason": str(exc)}
             log.info("sign-in refused: %s", exc)
-            return _page(request, pending, username=username, message=signin.WRONG_CREDENTIALS, status=401)
+            message = signin.DEACTIVATED if isinstance(exc, signin.UserDeactivated) else signin.WRONG_CREDENTIALS
+            return _page(request, pending, username=username, message=message, status=401)
     else:  # a one-click button
         found = domain.user(username)
         if found is None:
             return _page(request, pending, message=f"There is no user {username!r} in this domain.", status=400)
+        if not found.active:
+            request.scope[OUTCOME_KEY] = {"error": "user_deactivated", "reason": f"{username!r} is deactivated"}
+            return _page(request, pending, username=username, message=signin.DEACTIVATED, status=401)
         user = found
 
     signin.finish(domain, pending)

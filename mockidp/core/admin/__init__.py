@@ -9,10 +9,14 @@ built from this table), `caller` (who calls, and may they), `errors` (the SCIM e
 from __future__ import annotations
 
 from mockidp.core.admin.api_keys import API_KEYS
+from mockidp.core.admin.groups import GROUP_TYPE
+from mockidp.core.admin.me import ME_TYPE
 from mockidp.core.admin.resource import ResourceType
 from mockidp.core.admin.users import USER_TYPE
 
 RESOURCE_TYPES: dict[str, ResourceType] = {
     USER_TYPE.endpoint: USER_TYPE,
+    GROUP_TYPE.endpoint: GROUP_TYPE,
+    ME_TYPE.endpoint: ME_TYPE,
     API_KEYS.endpoint: API_KEYS,
 }

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from mockidp.core.claims import Grant, Session
 from mockidp.core.errors import OAuthError
 from mockidp.core.grants.base import wants_refresh_token
-from mockidp.core.signin import WRONG_CREDENTIALS, WrongCredentials, check_password
+from mockidp.core.signin import DEACTIVATED, WRONG_CREDENTIALS, UserDeactivated, WrongCredentials, check_password
 
 if TYPE_CHECKING:
     from mockidp.core.domain import IdentityDomain
@@ -18,6 +18,8 @@ def grant(domain: IdentityDomain, request: TokenRequest) -> Grant:
     user_name, password = request.require("username"), request.require("password")
     try:
         user = check_password(domain, user_name, password)
+    except UserDeactivated as exc:
+        raise OAuthError("invalid_grant", DEACTIVATED, reason=str(exc)) from None
     except WrongCredentials as exc:
         raise OAuthError("invalid_grant", WRONG_CREDENTIALS, reason=str(exc)) from None
     scopes = domain.scopes.resolve(request.client, request.get("scope"), user)

@@ -26,6 +26,7 @@ from mockidp.core.assertions import AssertionRejected
 from mockidp.core.claims import Grant, Session
 from mockidp.core.errors import invalid_grant, invalid_request
 from mockidp.core.model import TOKEN_EXCHANGE, User
+from mockidp.core.signin import DEACTIVATED
 from mockidp.core.tokens import issue_tokens
 
 if TYPE_CHECKING:
@@ -63,6 +64,8 @@ def grant(domain: IdentityDomain, request: TokenRequest) -> dict[str, Any]:
         user = trusts.accept(domain, request.urls, request.client, subject_token, WHAT)
     except AssertionRejected as exc:
         raise invalid_grant(str(exc)) from None
+    if not user.active:
+        raise invalid_grant(DEACTIVATED)
     if public_key is not None:
         return {"token": _upst(domain, request, user, public_key)}
     scopes = domain.scopes.resolve(request.client, request.get("scope"), user)
