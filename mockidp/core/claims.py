@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from jwt.utils import base64url_encode
 
-from mockidp.core import ids, runtime
+from mockidp.core import ids
 from mockidp.core.model import Client, User
 from mockidp.core.scopes import GrantedScopes, ResourceScopes
 
@@ -207,9 +207,9 @@ def _named(domain: IdentityDomain, kind: str, name: str, label: str) -> dict[str
 
 def _groups(domain: IdentityDomain, user: User, label: str) -> list[dict[str, str]]:
     """The user's groups as claims: `{"id", label}`, ids as the admin API's Groups have them."""
-    if (
-        domain.store.get(runtime.REVISION_NS, runtime.GROUPS_REVISION) is None
-    ):  # no group changed at run time: fixture names, stable ids
+    from mockidp.core import runtime  # runtime imports fixtures, which import (through trusts) this module
+
+    if domain.store.get(runtime.REVISION_NS, runtime.GROUPS_REVISION) is None:  # no group changed at run time
         return [_named(domain, "group", name, label) for name in user.groups]
     from mockidp.core.admin.groups import of_user
 
