@@ -160,10 +160,10 @@ async def collection(request: Request) -> Response:
     if request.method not in ("GET", "POST"):
         raise _not_allowed(request, "GET, POST")
     if request.method == "GET":
-        if operations.list is None:
+        if not operations.listable:
             raise _not_allowed(request, "POST" if operations.create else "")
         caller_mod.check(caller, resource_type, write=False)
-        result, following = listing.run(domain, resource_type, listing.query_from(_params(request)))
+        result, following = listing.run(domain, resource_type, listing.query_from(_params(request)), caller)
         headers = {"opc-next-page": str(following)} if following else None
         return scim_response(meta.absolute(result, _base(request)), headers=headers)
     if operations.create is None:
@@ -180,11 +180,11 @@ async def search(request: Request) -> Response:
     resource_type = _type(request.path_params["endpoint"])
     body = await _body(request)
     caller = await _caller(request, body)
-    if resource_type.operations.list is None:
+    if not resource_type.operations.listable:
         raise _not_allowed(request, "")
     caller_mod.check(caller, resource_type, write=False)
     query = listing.query_from_search(_json(request, body))
-    result, following = listing.run(domain_of(request), resource_type, query)
+    result, following = listing.run(domain_of(request), resource_type, query, caller)
     headers = {"opc-next-page": str(following)} if following else None
     return scim_response(meta.absolute(result, _base(request)), headers=headers)
 

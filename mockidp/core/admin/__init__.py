@@ -11,6 +11,7 @@ from __future__ import annotations
 from mockidp.core.admin.api_keys import API_KEYS
 from mockidp.core.admin.groups import GROUP_TYPE
 from mockidp.core.admin.me import ME_TYPE
+from mockidp.core.admin.my_apps import MY_APPS
 from mockidp.core.admin.resource import ResourceType
 from mockidp.core.admin.users import USER_TYPE
 
@@ -19,4 +20,5 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
     GROUP_TYPE.endpoint: GROUP_TYPE,
     ME_TYPE.endpoint: ME_TYPE,
     API_KEYS.endpoint: API_KEYS,
+    MY_APPS.endpoint: MY_APPS,
 }

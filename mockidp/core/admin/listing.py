@@ -17,6 +17,7 @@ from mockidp.core.admin.filter import compile_filter, simple_equality
 from mockidp.core.admin.resource import ALWAYS, BOOLEAN, DATETIME, DECIMAL, DEFAULT, INTEGER, NEVER, REQUEST, Attribute
 
 if TYPE_CHECKING:
+    from mockidp.core.admin.caller import Caller
     from mockidp.core.admin.resource import Resource, ResourceType
     from mockidp.core.domain import IdentityDomain
 
@@ -168,10 +169,15 @@ def _descending(order: str | None) -> bool:
 # ---------------------------------------------------------------------------------------------- running
 
 
-def run(domain: IdentityDomain, resource_type: ResourceType, query: Query) -> tuple[dict[str, Any], int | None]:
-    """The ListResponse for a query, and the startIndex of the next page (None when this is the last)."""
+def run(
+    domain: IdentityDomain, resource_type: ResourceType, query: Query, caller: Caller | None = None
+) -> tuple[dict[str, Any], int | None]:
+    """The ListResponse for a query, and the startIndex of the next page (None when this is the last).
+    `caller` is needed for the types that list the caller's own resources (`Operations.mine`)."""
     operations = resource_type.operations
-    assert operations.list is not None
+    mine = operations.mine
+    listed = operations.list if mine is None else (lambda domain: mine(domain, caller))
+    assert listed is not None
     found: list[Resource] | None = None
     if query.filter is not None:
         predicate = compile_filter(query.filter, resource_type)
@@ -179,9 +185,9 @@ def run(domain: IdentityDomain, resource_type: ResourceType, query: Query) -> tu
         if equality is not None and equality[0] in operations.index:
             found = [r for r in operations.index[equality[0]](domain, equality[1]) if predicate(r)]
         else:
-            found = [r for r in operations.list(domain) if predicate(r)]
+            found = [r for r in listed(domain) if predicate(r)]
     else:
-        found = operations.list(domain)
+        found = listed(domain)
     if query.sort_by:
         found = sort(found, resource_type, query.sort_by, query.descending)
     total = len(found)

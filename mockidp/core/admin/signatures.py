@@ -111,7 +111,7 @@ def authenticate(
     `path_and_query` is the request target exactly as sent (undecoded); `headers` are the request's headers
     (any case; repeated ones are joined with ", " as draft-cavage §2.3 says); `body` is the raw body."""
     signed = verify(domain, method, path_and_query, headers, body)
-    user = signed.user
+    user = domain.user(signed.user.user_name) or signed.user  # as the domain has it now (grants included)
     roles = ["Authenticated", *user.app_roles]
     scopes = frozenset(scope for role in roles for scope in APP_ROLE_SCOPES.get(role, ()))
     return Caller("user", None, user.user_name, user.id, scopes, user.display_name or user.name)
