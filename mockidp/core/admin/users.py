@@ -527,6 +527,7 @@ def _check_type(attribute: Attribute, value: Any, where: str) -> None:
 def _checked(values: dict[str, Any]) -> dict[str, Any]:
     """The values through the fixture field table (the same checks as a `[[users]]` entry)."""
     problems: list[Problem] = []
+    values = {key: value for key, value in values.items() if value is not None}  # None: the field's default
     checked = read_table(values, USER_FIELDS, "body", "user", problems)
     if checked is None:
         first = problems[0]
