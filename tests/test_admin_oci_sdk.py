@@ -220,10 +220,54 @@ def test_create_api_key_errors(fresh_idp):
 def test_list_my_apps(idp):
     apps = sdk_client(idp).list_my_apps().data
     assert isinstance(apps, models.MyApps)
-    assert apps.total_results == len(apps.resources)
-    for app in apps.resources:
-        assert app.app.value
-        assert app.app.display
+    assert apps.total_results == len(apps.resources) == 3
+    # The default fixtures' clients that sign users in (code, implicit, device code, password).
+    assert {account.app.display for account in apps.resources} == {
+        "Seed confidential app",
+        "Public SPA",
+        "Living-room TV",
+    }
+    assert {account.owner.value for account in apps.resources} == {sdk_client(idp).get_me().data.id}
+    assert all(account.name == ERIN and account.active for account in apps.resources)
+    assert idp.domain is not None
+    seed = idp.domain.client("04c1e0a50787408782a5a06fb04f6522")
+    assert seed.guid in {account.app.value for account in apps.resources}
+
+
+def test_my_apps_needs_a_user(idp):
+    from tests.helpers import token_for
+
+    token = token_for(idp, grant_type="client_credentials", scope="urn:opc:idm:__myscopes__")["access_token"]
+    client = oci.identity_domains.IdentityDomainsClient(
+        {}, signer=BearerSigner(token), service_endpoint=idp.url, retry_strategy=oci.retry.NoneRetryStrategy()
+    )
+    with pytest.raises(oci.exceptions.ServiceError) as forbidden:
+        client.list_my_apps()
+    assert forbidden.value.status == 403  # a client holds no urn:opc:idm:t.user.me
+    assert "error.common.exception.insufficientScope" in str(forbidden.value)
+
+
+def test_an_api_keys_description_can_be_patched_and_nothing_else(fresh_idp):
+    client = sdk_client(fresh_idp)
+    key = client.list_api_keys().data.resources[0]
+    patched = client.patch_api_key(
+        key.id,
+        patch_op=models.PatchOp(
+            schemas=[PATCH_OP], operations=[models.Operations(op="REPLACE", path="description", value="laptop")]
+        ),
+    ).data
+    assert patched.description == "laptop"
+    assert patched.fingerprint == ERIN_FINGERPRINT
+    assert client.get_me().data.user_name == ERIN  # still signs
+    with pytest.raises(oci.exceptions.ServiceError) as immutable:
+        client.patch_api_key(
+            key.id,
+            patch_op=models.PatchOp(
+                schemas=[PATCH_OP],
+                operations=[models.Operations(op="REPLACE", path="key", value=public_pem(new_private_key()))],
+            ),
+        )
+    assert immutable.value.status == 400
 
 
 def test_a_user_without_admin_roles_is_forbidden_not_unauthorized(fresh_idp, tmp_path):

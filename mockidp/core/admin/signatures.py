@@ -30,6 +30,7 @@ from __future__ import annotations
 import base64
 import binascii
 import email.utils
+import functools
 import hashlib
 import hmac
 import re
@@ -41,9 +42,9 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
+from mockidp.core import ids
 from mockidp.core.admin import api_keys, errors
 from mockidp.core.admin.caller import Caller
-from mockidp.core.admin.users import common_ocids
 from mockidp.core.scopes import APP_ROLE_SCOPES
 
 if TYPE_CHECKING:
@@ -161,7 +162,13 @@ def verify(
 
 
 def tenancy_ocid(domain: IdentityDomain) -> str:
-    return common_ocids(domain)["tenancyOcid"]
+    """The domain's tenancy OCID, as its resources' `tenancyOcid` (`users.common_ocids`) has it."""
+    return _tenancy_of(domain.tenant)
+
+
+@functools.lru_cache(maxsize=64)
+def _tenancy_of(tenant: str) -> str:  # a pure function of the tenant name: caching it keeps no domain state
+    return ids.stable_ocid("tenancy", tenant)
 
 
 def parse(authorization: str) -> SignatureHeader:
