@@ -132,6 +132,14 @@ def test_malformed_key_id(idp, key_id, what):
     assert_scim_401(signed_request(idp, "GET", ME, key_id=key_id), MALFORMED + what + ".")
 
 
+def test_an_unsigned_fresh_x_date_does_not_refresh_a_stale_signed_date(idp):
+    stale = email.utils.formatdate(time.time() - 600, usegmt=True)
+    fresh = email.utils.formatdate(usegmt=True)
+    response = signed_request(idp, "GET", ME, date=stale, extra={"x-date": fresh})
+    assert response.status_code == 401
+    assert "The date header is 60" in response.json()["detail"]
+
+
 def test_stale_date(idp):
     stale = email.utils.formatdate(time.time() - 301, usegmt=True)
     response = signed_request(idp, "GET", ME, date=stale)
