@@ -71,6 +71,8 @@ class Grant:
     session: Session | None = None
     nonce: str | None = None
     refresh_token: bool = False  # issue a refresh token with the access token
+    refresh_family: str | None = None  # a refresh: the family of the refresh token it used
+    refresh_scope: str | None = None  # a refresh: the original scope, which the new refresh token keeps
 
     @property
     def gtp(self) -> str:

@@ -28,8 +28,6 @@ MAX_LIFETIME = 3600
 AUDIENCE_PATHS = ("/oauth2/v1/token", "/oauth2/v1/introspect", "/oauth2/v1/revoke")
 
 USED_JTI = "client_assertion_jti"  # store namespace: "<client_id> <jti>" -> {"exp": …}, kept until exp
-_PURGE = ("client_assertion_jti_purge", "last")
-PURGE_EVERY = 60
 
 
 def accepted_audiences(urls: Urls) -> list[str]:
@@ -79,25 +77,17 @@ def _verify(domain: IdentityDomain, urls: Urls, params: Mapping[str, str], asser
     jti = claims.get("jti")
     if not isinstance(jti, str) or not jti:
         raise AssertionRejected("Missing jti: the client_assertion must have a jti claim, unique for each assertion.")
-    _use_jti(domain, f"{iss} {jti}", exp, now)
+    _use_jti(domain, f"{iss} {jti}", exp)
     return client
 
 
-def _use_jti(domain: IdentityDomain, key: str, exp: int, now: float) -> None:
+def _use_jti(domain: IdentityDomain, key: str, exp: int) -> None:
     """Refuse a jti seen before (until its assertion expires); remember this one."""
-    seen = domain.store.get(USED_JTI, key)
-    if seen is not None and seen["exp"] > now:
+    if not domain.store.add(USED_JTI, key, {"exp": exp}, expires_at=exp):  # atomic: one of two replays wins
         raise AssertionRejected(
             f"Replayed jti: the client_assertion jti {key.split(' ', 1)[1]!r} was already used; "
             "make a new assertion (with a new jti) for every request."
         )
-    last = domain.store.get(*_PURGE)
-    if last is None or not 0 <= now - last["at"] < PURGE_EVERY:
-        for stale, record in domain.store.items(USED_JTI):
-            if record["exp"] <= now:
-                domain.store.delete(USED_JTI, stale)
-        domain.store.put(*_PURGE, {"at": now})
-    domain.store.put(USED_JTI, key, {"exp": exp})
 
 
 def _fail(description: str) -> OAuthError:

@@ -21,6 +21,7 @@ from mockidp.core.claims import Session
 from mockidp.core.client_auth import secrets_match
 from mockidp.core.errors import invalid_grant, invalid_request
 from mockidp.core.model import Client
+from mockidp.core.store import GRACE
 from mockidp.core.tokens import Issued, revoke_token_claims
 
 if TYPE_CHECKING:
@@ -63,6 +64,7 @@ def issue(
     code_challenge_method: str | None,
 ) -> str:
     code = ids.opaque("AgAg")
+    expires_at = domain.clock.now() + domain.settings.code_ttl
     domain.store.put(
         NS,
         code,
@@ -75,8 +77,9 @@ def issue(
             "nonce": nonce,
             "code_challenge": code_challenge,
             "code_challenge_method": code_challenge_method,
-            "expires_at": domain.clock.now() + domain.settings.code_ttl,
+            "expires_at": expires_at,
         },
+        expires_at=expires_at + GRACE,
     )
     return code
 
@@ -106,7 +109,8 @@ def redeem(
         _revoke(domain, used)
         raise invalid_grant("The authorization code has already been used; the tokens issued for it have been revoked.")
     # Remember the code as used before anything can fail, so a retry is recognised as a replay.
-    domain.store.put(USED, code, {"client_id": record["client_id"], "jwts": [], "refresh_token": None})
+    used = {"client_id": record["client_id"], "jwts": [], "refresh_token": None}
+    domain.store.put(USED, code, used, expires_at=record["expires_at"] + GRACE)
     if record["expires_at"] <= domain.clock.now():
         raise invalid_grant(f"The authorization code has expired (codes are valid {domain.settings.code_ttl} s).")
     _check_client(record["client_id"], client)
@@ -120,10 +124,13 @@ def remember(domain: IdentityDomain, redeemed: Redeemed, issued: Issued) -> None
     """Keep what a code yielded, so that a replay of the code can revoke it."""
     if redeemed.fixed:
         return
-    jwts = [{"jti": jwt.claims["jti"], "exp": jwt.claims["exp"]} for jwt in issued.jwts]
-    domain.store.put(
-        USED, redeemed.code, {"client_id": redeemed.client_id, "jwts": jwts, "refresh_token": issued.refresh_token}
-    )
+    jwts = issued.revocable
+    # Kept as long as there is something a replay could revoke: the last of those tokens to expire.
+    until = max([claims["exp"] for claims in jwts] + [domain.clock.now() + GRACE])
+    if issued.refresh_token:
+        until = max(until, domain.clock.now() + domain.settings.refresh_token_ttl)
+    record = {"client_id": redeemed.client_id, "jwts": jwts, "refresh_token": issued.refresh_token}
+    domain.store.put(USED, redeemed.code, record, expires_at=until)
 
 
 def _revoke(domain: IdentityDomain, used: dict) -> None:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from mockidp.core.client_auth import authenticate_client
 from mockidp.core.errors import OAuthError, invalid_grant, invalid_request, unauthorized_client
 from mockidp.core.model import DEVICE_CODE, Client
+from mockidp.core.store import GRACE
 
 if TYPE_CHECKING:
     from mockidp.core.domain import IdentityDomain, Urls
@@ -65,17 +66,20 @@ def start(domain: IdentityDomain, urls: Urls, params: Mapping[str, str], authori
             f"client {client.client_id} is not allowed grant type {DEVICE_CODE!r}; add it to its grant_types"
         )
     scopes = domain.scopes.resolve(client, params.get("scope"))
+    device_code, expires_at = secrets.token_urlsafe(32), domain.clock.now() + EXPIRES_IN
+    user_code = _new_user_code()
+    while not domain.store.add(BY_USER_CODE, user_code, {"device_code": device_code}, expires_at=expires_at + GRACE):
+        user_code = _new_user_code()  # taken by a pending authorization: draw again (atomic, so never shared)
     record = DeviceAuthorization(
-        device_code=secrets.token_urlsafe(32),
-        user_code=_new_user_code(domain),
+        device_code=device_code,
+        user_code=user_code,
         client_id=client.client_id,
         scope=" ".join(scopes.items),
-        expires_at=domain.clock.now() + EXPIRES_IN,
+        expires_at=expires_at,
         interval=INTERVAL,
         csrf=secrets.token_urlsafe(24),
     )
     _save(domain, record)
-    domain.store.put(BY_USER_CODE, record.user_code, {"device_code": record.device_code})
     return {
         "expires_in": EXPIRES_IN,
         "device_code": record.device_code,
@@ -110,10 +114,9 @@ def decide(domain: IdentityDomain, record: DeviceAuthorization, session: ActiveS
     """The user approved (as the session's user) or denied the device."""
     if approve:
         assert session is not None, "approving needs a signed-in user"
-        record = replace(record, status=APPROVED, user=session.user.user_name, session=session.session.to_record())
+        _change(domain, record, status=APPROVED, user=session.user.user_name, session=session.session.to_record())
     else:
-        record = replace(record, status=DENIED)
-    _save(domain, record)
+        _change(domain, record, status=DENIED)
     domain.store.delete(BY_USER_CODE, record.user_code)
 
 
@@ -129,26 +132,30 @@ def poll(domain: IdentityDomain, device_code: str, client: Client) -> DeviceAuth
         raise OAuthError("expired_token", "The device_code has expired; start a new device authorization.")
     if record.last_poll is not None and now - record.last_poll < record.interval:
         interval = record.interval + SLOW_DOWN_STEP
-        _save(domain, replace(record, last_poll=now, interval=interval))
+        _change(domain, record, last_poll=now, interval=interval)
         raise OAuthError("slow_down", f"Polling too fast; wait at least {interval} seconds between requests.")
     if record.status == APPROVED:
-        domain.store.delete(NS, device_code)
+        if domain.store.take(NS, device_code) is None:  # another poll took it first: tokens are issued once
+            raise invalid_grant("The device_code is invalid or has already been used.")
         return record
-    _save(domain, replace(record, last_poll=now))
+    _change(domain, record, last_poll=now)
     if record.status == DENIED:
         raise OAuthError("access_denied", "The user denied the authorization request.")
     raise OAuthError("authorization_pending", "The user has not yet approved the authorization request.")
 
 
-def _new_user_code(domain: IdentityDomain) -> str:
-    while True:
-        code = "".join(secrets.choice(USER_CODE_ALPHABET) for _ in range(USER_CODE_LENGTH))
-        if domain.store.get(BY_USER_CODE, code) is None:
-            return code
+def _new_user_code() -> str:
+    return "".join(secrets.choice(USER_CODE_ALPHABET) for _ in range(USER_CODE_LENGTH))
 
 
 def _save(domain: IdentityDomain, record: DeviceAuthorization) -> None:
-    domain.store.put(NS, record.device_code, asdict(record))
+    domain.store.put(NS, record.device_code, asdict(record), expires_at=record.expires_at + GRACE)
+
+
+def _change(domain: IdentityDomain, record: DeviceAuthorization, **fields: Any) -> None:
+    """Change some fields of a stored authorization in one atomic step, so that a poll and the user's decision
+    arriving at once cannot undo each other."""
+    domain.store.update(NS, record.device_code, lambda current: {**current, **fields} if current else None)
 
 
 def _load(domain: IdentityDomain, device_code: str) -> DeviceAuthorization | None:

@@ -254,7 +254,7 @@ def clear(store: Store) -> None:
 
 
 def public(record: Record) -> Record:
-    shown = {key: value for key, value in record.items() if key not in ("order", "has_body")}
+    shown = {key: value for key, value in record.items() if key not in ("order", "has_body", "spent")}
     if not record["has_body"]:
         shown.pop("body")
     shown["active"] = record["remaining"] is None or record["remaining"] > 0
@@ -272,16 +272,22 @@ def take(store: Store, candidates: list[Record], endpoint: str, values: Mapping[
             continue
         if any(values.get(name) != wanted for name, wanted in record["match"].items()):
             continue
-        current = store.get(ACTIVE_NS, record["id"])  # the request may have waited for its body meanwhile
-        if current is None:
+        fired = store.update(ACTIVE_NS, record["id"], _fire)  # one atomic step: N requests fire it N times
+        if fired is None or fired.get("spent"):  # used up by other requests meanwhile (or cleared)
             continue
-        fired = {**current, "hits": current["hits"] + 1}
-        if fired["remaining"] is not None:
-            fired["remaining"] -= 1
-        if fired["remaining"] == 0:
-            store.delete(ACTIVE_NS, record["id"])
+        if fired["remaining"] == 0:  # this request used it up: set it aside, so the request path stays cheap
             store.put(SPENT_NS, record["id"], fired)
-        else:
-            store.put(ACTIVE_NS, record["id"], fired)
+            store.delete(ACTIVE_NS, record["id"])
         return fired
     return None
+
+
+def _fire(current: Record | None) -> Record | None:
+    if current is None:
+        return None
+    if current["remaining"] == 0:  # spent, and not yet set aside: leave it (and tell the caller)
+        return {**current, "spent": True}
+    fired = {**current, "hits": current["hits"] + 1}
+    if fired["remaining"] is not None:
+        fired["remaining"] -= 1
+    return fired

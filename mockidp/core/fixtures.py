@@ -204,6 +204,7 @@ DOMAIN_FIELDS = {
     "signing_key": Field(STR, "signing-key.pem", _nonempty),
     "region": Field(STR, "us-ashburn-1", _token),
     "domain_name": Field(STR, "Default", _nonempty),
+    "refresh_token_rotation": Field(BOOL, False),
 }
 RESOURCE_FIELDS = {
     "name": Field(STR, check=_nonempty),
@@ -224,6 +225,7 @@ CLIENT_FIELDS = {
     "jwks": Field(STR, None, _nonempty),
     "cors_origins": Field(STRS, [], item_check=_origin),
     "claims": Field(TABLE, {}, _claims),
+    "refresh_token_rotation": Field(BOOL, None),  # None: the domain's setting
 }
 USER_FIELDS = {
     "user_name": Field(STR, check=_token),
@@ -377,6 +379,7 @@ def build_client(values: dict[str, Any]) -> Client:
         allowed_scopes=tuple(values["allowed_scopes"]),
         app_roles=tuple(values["app_roles"]),
         public_key=values["public_key"],
+        refresh_token_rotation=values["refresh_token_rotation"],
         jwks=values["jwks"],
         cors_origins=tuple(values["cors_origins"]),
         claims=dict(values["claims"]),

@@ -39,7 +39,10 @@ TOKEN_PARAMS = frozenset(
         "actor_token",
     }
 )
-MAX_VALUE = 200
+# Bounds of one entry, so the journal is bounded in bytes as well as in entries (LIMIT x ~25 KB at the most):
+MAX_VALUE = 200  # characters of a parameter value, name, client id, user…
+MAX_ITEMS = 50  # parameters and scopes kept
+MAX_REASON = 1000  # characters of the reason
 REDACTED = "[redacted]"
 
 
@@ -71,26 +74,44 @@ def entry(
     scheme, _, credentials = (authorization or "").strip().partition(" ")
     scheme = scheme.lower()
     bearer_claims = _unverified(credentials.strip()) if scheme == "bearer" else {}
+    clipped: list[str] = []
+    scopes = params.get("scope", "").split() if params.get("scope") else []
+    if len(scopes) > MAX_ITEMS:
+        clipped.append(f"scopes: {len(scopes)} kept as {MAX_ITEMS}")
+        scopes = scopes[:MAX_ITEMS]
+    if len(params) > MAX_ITEMS:
+        clipped.append(f"params: {len(params)} kept as {MAX_ITEMS}")
+    kept = dict(list(params.items())[:MAX_ITEMS])
     record: Record = {
         "time": time,
         "method": method,
-        "path": path,
+        "path": _clip(path, MAX_VALUE, "path", clipped),
         "endpoint": endpoint,
-        "grant_type": params.get("grant_type"),
-        "client_id": authenticated_client or _client_id(params, scheme, authorization, bearer_claims),
+        "grant_type": _clip(params.get("grant_type"), MAX_VALUE, "grant_type", clipped),
+        "client_id": _clip(
+            authenticated_client or _client_id(params, scheme, authorization, bearer_claims),
+            MAX_VALUE,
+            "client_id",
+            clipped,
+        ),
         "auth_method": _auth_method(endpoint, params, scheme),
-        "pkce_method": _pkce_method(params),
-        "scopes": params.get("scope", "").split() if params.get("scope") else [],
-        "user": params.get("username") or params.get("login_hint") or bearer_claims.get("sub"),
-        "authorization": scheme.capitalize() if scheme else None,
-        "params": {name: redact(name, value) for name, value in params.items()},
+        "pkce_method": _clip(_pkce_method(params), MAX_VALUE, "pkce_method", clipped),
+        "scopes": [_clip(scope, MAX_VALUE, "scopes", clipped) for scope in scopes],
+        "user": _clip(
+            params.get("username") or params.get("login_hint") or bearer_claims.get("sub"), MAX_VALUE, "user", clipped
+        ),
+        "authorization": _clip(scheme.capitalize(), MAX_VALUE, "authorization", clipped) if scheme else None,
+        "params": {_clip(name, MAX_VALUE, "params", clipped): redact(name, value) for name, value in kept.items()},
         "status": status,
-        "error": outcome.get("error") if outcome else None,
-        "reason": outcome.get("reason") if outcome else None,
+        "error": _clip(outcome.get("error") if outcome else None, MAX_VALUE, "error", clipped),
+        "reason": _clip(outcome.get("reason") if outcome else None, MAX_REASON, "reason", clipped),
         "fault": fault,
     }
     if body is not None:  # the JSON body of an admin-API request, passwords and secrets redacted
         record["body"] = redact_json(body)
+    if clipped or any(len(value) > MAX_VALUE for value in kept.values()):
+        # Say what was cut, so a test that looks for a long value knows why it is not there whole.
+        record["truncated"] = list(dict.fromkeys(clipped)) or ["params: values over 200 characters cut"]
     return record
 
 
@@ -108,6 +129,13 @@ def redact_json(value: Any, name: str = "") -> Any:
         return [redact_json(item, name) for item in value[:MAX_JSON_ITEMS]]
     if isinstance(value, str):
         return redact(name, value)
+    return value
+
+
+def _clip(value: Any, limit: int, what: str, clipped: list[str]) -> Any:
+    if isinstance(value, str) and len(value) > limit:
+        clipped.append(f"{what}: cut at {limit} characters")
+        return value[:limit] + "…"
     return value
 
 

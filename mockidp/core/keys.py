@@ -11,10 +11,13 @@ x5c [leaf, CA], key_ops ["verify", "encrypt"], alg, n`, no `use`.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime
 import hashlib
 import logging
+import os
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +32,7 @@ from jwt.algorithms import RSAAlgorithm
 from jwt.utils import base64url_encode
 
 from mockidp.core.errors import ControlError
-from mockidp.core.store import Store
+from mockidp.core.store import DURABLE_NS, Store
 
 log = logging.getLogger("mockidp")
 
@@ -153,31 +156,64 @@ def load_signing_key(pem: bytes, kid: str = DEFAULT_KID) -> tuple[SigningKey, bo
 
 
 def load_or_create(path: Path) -> SigningKey:
-    """The domain's signing key at `path`: read it, or make it and try to keep it there."""
-    if path.exists():
-        try:
-            key, made_chain = load_signing_key(path.read_bytes())
-        except (ValueError, TypeError, OSError) as exc:
-            raise ValueError(f"{path}: not a usable RSA private key in PEM: {exc}") from exc
-        if made_chain:
-            _try_write(path, key.to_pem(), "its certificate chain")
+    """The domain's signing key at `path`: read it, or make it and try to keep it there.
+
+    Several servers starting at once on one fixture directory must end up with one key: the check and the write
+    happen under an exclusive lock on the directory, so the first makes the key and the others read it. The file
+    is written under a temporary name with mode 0600 from its first byte, then renamed into place."""
+    with _directory_lock(path.parent):
+        if path.exists():
+            try:
+                key, made_chain = load_signing_key(path.read_bytes())
+            except (ValueError, TypeError, OSError) as exc:
+                raise ValueError(f"{path}: not a usable RSA private key in PEM: {exc}") from exc
+            if made_chain:
+                _try_write(path, key.to_pem(), "its certificate chain")
+            return key
+        key = new_signing_key()
+        if _try_write(path, key.to_pem(), "the new signing key"):
+            log.info("made a new signing key (kid %s) and saved it to %s", key.kid, path)
         return key
-    key = new_signing_key()
-    _try_write(path, key.to_pem(), "the new signing key")
-    return key
 
 
-def _try_write(path: Path, data: bytes, what: str) -> None:
+@contextlib.contextmanager
+def _directory_lock(directory: Path) -> Iterator[None]:
+    """An exclusive lock between processes (flock on the directory itself: nothing is left behind)."""
     try:
-        path.write_bytes(data)
-        path.chmod(0o600)
+        import fcntl
+    except ImportError:  # not POSIX: no lock, as before
+        yield
+        return
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # a missing directory is reported by whoever reads the file
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _try_write(path: Path, data: bytes, what: str) -> bool:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)
+        return True
     except OSError as exc:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
         log.warning(
             "cannot write %s to %s (%s): it is kept in memory only, so tokens will not verify after a restart",
             what,
             path,
             exc.strerror or exc,
         )
+        return False
 
 
 RING_NS = "keys"
@@ -249,43 +285,60 @@ class KeyRing:
         ]
 
     def rotate(self, now: float) -> dict[str, Any]:
-        """A new key signs from now on: the one published as next, else a new one. The old stays published."""
-        ring = self._ring()
-        keys = [dict(entry) for entry in ring["keys"]]
-        upcoming = next((entry for entry in keys if entry["status"] == NEXT), None)
-        if upcoming is None:
-            upcoming = self._new_entry(ring, now)
-            keys.append(upcoming)
-        for entry in keys:
-            if entry["status"] == ACTIVE:
-                entry["status"] = PREVIOUS
-        upcoming["status"] = ACTIVE
-        self._save(ring, keys)
-        return self._summary(upcoming)
+        """A new key signs from now on: the one published as next, else a new one. The old stays published.
+
+        The ring changes in one atomic store step, so of concurrent rotations each makes its own key (with its
+        own kid) and each key stays published; the RSA work happens before that step, outside any lock."""
+        fresh = None if self._upcoming(self._ring()) else self._new_entry(now)
+
+        def change(current: dict[str, Any] | None) -> dict[str, Any]:
+            keys = [dict(entry) for entry in self._or_fixtures(current)["keys"]]
+            upcoming = self._upcoming({"keys": keys})
+            if upcoming is None:
+                upcoming = dict(fresh) if fresh is not None else None
+                if upcoming is None:  # the next key was retired meanwhile: make one now (rare)
+                    raise _Retry
+                keys.append(upcoming)
+            for entry in keys:
+                if entry["status"] == ACTIVE:
+                    entry["status"] = PREVIOUS
+            upcoming["status"] = ACTIVE
+            return _versioned(keys)
+
+        try:
+            ring = self._store.update(RING_NS, _RING, change)
+        except _Retry:
+            return self.rotate(now)
+        assert ring is not None
+        return self._summary(next(entry for entry in ring["keys"] if entry["status"] == ACTIVE))
 
     def publish_next(self, now: float) -> dict[str, Any]:
         """A new key in the JWKS ahead of use; the next `rotate` makes it the signing key."""
-        ring = self._ring()
-        upcoming = next((entry for entry in ring["keys"] if entry["status"] == NEXT), None)
-        if upcoming is not None:
-            raise ControlError(
-                409, f"{upcoming['kid']} is already published as the next key; rotate to start signing with it."
-            )
-        entry = self._new_entry(ring, now)
-        entry["status"] = NEXT
-        self._save(ring, [*ring["keys"], entry])
-        return self._summary(entry)
+        self._refuse_second_next(self._ring())
+        fresh = self._new_entry(now)
+
+        def change(current: dict[str, Any] | None) -> dict[str, Any]:
+            ring = self._or_fixtures(current)
+            self._refuse_second_next(ring)  # another request published one while this key was being made
+            return _versioned([*ring["keys"], fresh])
+
+        self._store.update(RING_NS, _RING, change)
+        return self._summary(fresh)
 
     def retire(self, kid: str) -> None:
         """Take a key out of the JWKS: tokens it signed stop verifying."""
-        ring = self._ring()
-        entry = next((entry for entry in ring["keys"] if entry["kid"] == kid), None)
-        if entry is None:
-            known = ", ".join(e["kid"] for e in ring["keys"])
-            raise ControlError(404, f"There is no key {kid!r}; the published keys are {known}.")
-        if entry["status"] == ACTIVE:
-            raise ControlError(409, f"{kid} is the signing key; rotate to another key before retiring it.")
-        self._save(ring, [e for e in ring["keys"] if e["kid"] != kid])
+
+        def change(current: dict[str, Any] | None) -> dict[str, Any]:
+            ring = self._or_fixtures(current)
+            entry = next((entry for entry in ring["keys"] if entry["kid"] == kid), None)
+            if entry is None:
+                known = ", ".join(e["kid"] for e in ring["keys"])
+                raise ControlError(404, f"There is no key {kid!r}; the published keys are {known}.")
+            if entry["status"] == ACTIVE:
+                raise ControlError(409, f"{kid} is the signing key; rotate to another key before retiring it.")
+            return _versioned([e for e in ring["keys"] if e["kid"] != kid])
+
+        self._store.update(RING_NS, _RING, change)
 
     def reset(self) -> None:
         self._store.delete(RING_NS, _RING)
@@ -293,22 +346,35 @@ class KeyRing:
     # -- inside ----------------------------------------------------------------------------------------
 
     def _ring(self) -> dict[str, Any]:
-        ring = self._store.get(RING_NS, _RING)
+        return self._or_fixtures(self._store.get(RING_NS, _RING))
+
+    def _or_fixtures(self, ring: dict[str, Any] | None) -> dict[str, Any]:
         if ring is not None:
             return ring
         entry = {"id": "fixtures", "kid": self.fixture_key.kid, "pem": None, "status": ACTIVE, "created_at": None}
-        return {"version": "fixtures", "serial": 1, "keys": [entry]}
+        return {"version": "fixtures", "keys": [entry]}
 
-    def _new_entry(self, ring: dict[str, Any], now: float) -> dict[str, Any]:
-        serial = ring["serial"] + 1
-        ring["serial"] = serial  # saved with the ring by the caller
-        key = new_signing_key(f"{DEFAULT_KID}_{serial}")
+    @staticmethod
+    def _upcoming(ring: dict[str, Any]) -> dict[str, Any] | None:
+        return next((entry for entry in ring["keys"] if entry["status"] == NEXT), None)
+
+    def _refuse_second_next(self, ring: dict[str, Any]) -> None:
+        upcoming = self._upcoming(ring)
+        if upcoming is not None:
+            raise ControlError(
+                409, f"{upcoming['kid']} is already published as the next key; rotate to start signing with it."
+            )
+
+    def _new_entry(self, now: float) -> dict[str, Any]:
+        """A new key with a kid no key of this domain has had: the serial is a durable counter (a reset keeps it),
+        so a client caching the JWKS by kid never sees one kid name two keys."""
+        private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        chain = _chain_for(private_key, "mockidp signing key")
+        serial = self._store.incr(DURABLE_NS, KEY_SERIAL) + 1  # the fixture key is number 1
+        key = SigningKey(f"{DEFAULT_KID}_{serial}", private_key, chain)
         entry_id = uuid.uuid4().hex
         self._parsed[entry_id] = key
         return {"id": entry_id, "kid": key.kid, "pem": key.to_pem().decode(), "status": NEXT, "created_at": now}
-
-    def _save(self, ring: dict[str, Any], keys: list[dict[str, Any]]) -> None:
-        self._store.put(RING_NS, _RING, {"version": uuid.uuid4().hex, "serial": ring["serial"], "keys": keys})
 
     def _key(self, entry: dict[str, Any]) -> SigningKey:
         if entry["pem"] is None:
@@ -323,6 +389,17 @@ class KeyRing:
 
 
 ACTIVE, NEXT, PREVIOUS = "active", "next", "previous"
+KEY_SERIAL = "key_serial"  # in DURABLE_NS: kept by a reset
+
+
+class _Retry(Exception):
+    """A rotation found no next key after all: start it again."""
+
+
+def _versioned(keys: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"version": uuid.uuid4().hex, "keys": keys}
+
+
 _ORDER = {ACTIVE: 0, NEXT: 1, PREVIOUS: 2}
 
 

@@ -46,6 +46,7 @@ class DomainSettings:
     signing_key: str = "signing-key.pem"
     region: str = "us-ashburn-1"
     domain_name: str = "Default"
+    refresh_token_rotation: bool = False  # each refresh token single use; reuse revokes its family
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class Client:
     jwks: str | None = None  # JWKS file, the alternative to public_key when key ids matter
     cors_origins: tuple[str, ...] = ()  # browser origins that may call the token endpoints as this client
     claims: dict[str, Any] = field(default_factory=dict)
+    refresh_token_rotation: bool | None = None  # None: the domain's setting
     keys: tuple[VerificationKey, ...] = field(default=(), compare=False, repr=False)  # read from the two files
 
     @property

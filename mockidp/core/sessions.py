@@ -32,7 +32,8 @@ class ActiveSession:
 def start(domain: IdentityDomain, user: User) -> ActiveSession:
     session = Session.start(domain.clock.now(), domain.settings.session_ttl)
     session_id = secrets.token_urlsafe(32)
-    domain.store.put(NS, session_id, {"user": user.user_name, "session": session.to_record()})
+    record = {"user": user.user_name, "session": session.to_record()}
+    domain.store.put(NS, session_id, record, expires_at=session.expires_at)
     return ActiveSession(session_id, user, session)
 
 

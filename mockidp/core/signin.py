@@ -17,6 +17,7 @@ from mockidp.core import runtime
 from mockidp.core.client_auth import secrets_match
 from mockidp.core.errors import ErrorPage
 from mockidp.core.model import User
+from mockidp.core.store import GRACE
 
 if TYPE_CHECKING:
     from mockidp.core.domain import IdentityDomain
@@ -108,7 +109,7 @@ def begin(
         authorize=authorize,
         user_code=user_code,
     )
-    domain.store.put(NS, pending.id, pending.to_record())
+    domain.store.put(NS, pending.id, pending.to_record(), expires_at=pending.expires_at + GRACE)
     return pending
 
 

@@ -25,8 +25,12 @@ from typing import Any, Protocol
 Record = dict[str, Any]
 Change = Callable[[Record | None], Record | None]
 
-# Namespaces a reset keeps (see `clear`).
-DURABLE = frozenset({"durable"})
+# Namespaces a reset keeps (see `clear`); DURABLE_NS is the one for counters that must never repeat.
+DURABLE_NS = "durable"
+DURABLE = frozenset({DURABLE_NS})
+# How long a record of something that expired is kept past that expiry, so a late client is told "expired"
+# (or "already used") rather than "never heard of it" [choice].
+GRACE = 600.0
 
 
 class Store(Protocol):
@@ -110,6 +114,10 @@ class MemoryStore:
     def count(self, namespace: str) -> int:
         return len(self.items(namespace))
 
+    def held(self, namespace: str) -> int:
+        """Records kept in memory in a namespace, expired ones not yet swept included (what a soak test watches)."""
+        return len(self._data.get(namespace, {}))
+
     # -- writing -------------------------------------------------------------------------------------------
 
     def put(self, namespace: str, key: str, value: Record, *, expires_at: float | None = None) -> None:
@@ -178,7 +186,7 @@ class MemoryStore:
         self._data.setdefault(namespace, {})[key] = value
         if expires_at is None:
             self._expiry.pop((namespace, key), None)
-        else:
+        elif self._expiry.get((namespace, key)) != expires_at:  # an update keeping its expiry needs no new entry
             self._expiry[(namespace, key)] = expires_at
             heapq.heappush(self._heap, (expires_at, namespace, key))
         if self._heap and self._heap[0][0] <= self._now():

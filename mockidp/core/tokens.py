@@ -37,6 +37,15 @@ class Issued:
     jwts: tuple[Signed, ...]
     refresh_token: str | None = None
 
+    @property
+    def revocable(self) -> list[dict[str, Any]]:
+        """What revoking these tokens later needs to know: each JWT's `jti` and `exp`."""
+        return revocable(self.jwts)
+
+
+def revocable(jwts: list[Signed] | tuple[Signed, ...]) -> list[dict[str, Any]]:
+    return [{"jti": jwt.claims["jti"], "exp": jwt.claims["exp"]} for jwt in jwts]
+
 
 def sign_access_tokens(domain: IdentityDomain, urls: Urls, grant: Grant, now: int) -> tuple[list[Signed], int]:
     """One access token per resource of the grant (one, unless multi-resource scopes were asked), and their ttl."""
@@ -75,7 +84,7 @@ def issue(domain: IdentityDomain, urls: Urls, grant: Grant) -> Issued:
         jwts.append(id_token)
     refresh_token = None
     if grant.refresh_token:
-        refresh_token = body["refresh_token"] = refresh_tokens.issue(domain, grant)
+        refresh_token = body["refresh_token"] = refresh_tokens.issue(domain, grant, revocable(jwts))
     return Issued(body, tuple(jwts), refresh_token)
 
 
@@ -137,7 +146,10 @@ def verify_token(
 
 
 def revoke_token_claims(domain: IdentityDomain, claims: dict[str, Any]) -> None:
-    domain.store.put(REVOKED, str(claims["jti"]), {"exp": claims.get("exp")})
+    """Remember a token as revoked until it would have expired anyway (then it is refused for its `exp`)."""
+    exp = claims.get("exp")
+    expires_at = float(exp) if isinstance(exp, int | float) and not isinstance(exp, bool) else None
+    domain.store.put(REVOKED, str(claims["jti"]), {"exp": exp}, expires_at=expires_at)
 
 
 def _iso(instant: float) -> str:

@@ -1,5 +1,6 @@
 """`refresh_token` (RFC 6749 §6): a new access token (and refresh token) for the original grant, or a
-narrower one. Unknown, expired, revoked and other clients' refresh tokens are `invalid_grant`."""
+narrower one — a narrower scope narrows the access and ID tokens only; the new refresh token keeps the original
+scope. Unknown, expired, revoked, reused (with rotation) and other clients' refresh tokens are `invalid_grant`."""
 
 from __future__ import annotations
 
@@ -25,4 +26,13 @@ def grant(domain: IdentityDomain, request: TokenRequest) -> Grant:
     original = domain.scopes.resolve(client, record["scope"], user)
     scopes = domain.scopes.narrow(original, client, request.get("scope"), user)
     session = Session.from_record(record["session"]) if record["session"] else None
-    return Grant(client, scopes, "refresh_token", user=user, session=session, refresh_token=True)
+    return Grant(
+        client,
+        scopes,
+        "refresh_token",
+        user=user,
+        session=session,
+        refresh_token=True,
+        refresh_family=record["family"],
+        refresh_scope=record["scope"],  # RFC 6749 §6: the new refresh token keeps the original scope
+    )
