@@ -313,3 +313,36 @@ def test_wrong_fingerprint_in_the_config_is_a_401(idp):
 def test_the_tenancy_in_the_docs_is_the_domains(idp):
     me = sdk_client(idp).get_me().data
     assert me.tenancy_ocid == TENANCY
+
+
+def test_a_deleted_user_takes_their_api_keys(fresh_idp):
+    client = sdk_client(fresh_idp)
+    user = client.create_user(
+        user=models.User(
+            schemas=[USER_SCHEMA],
+            user_name="keyed@example.com",
+            name=models.UserName(given_name="Keyed", family_name="User"),
+            emails=[models.UserEmails(value="keyed@example.com", type="work", primary=True)],
+        )
+    ).data
+    key = client.create_api_key(
+        api_key=models.ApiKey(
+            schemas=[API_KEY_SCHEMA], key=public_pem(new_private_key()), user=models.ApiKeyUser(value=user.id)
+        )
+    ).data
+    assert key.user.ocid == user.ocid
+    client.delete_user(user.id, force_delete=True)
+    assert key.id not in {listed.id for listed in client.list_api_keys().data.resources}
+    with pytest.raises(oci.exceptions.ServiceError) as gone:
+        client.get_api_key(key.id)
+    assert gone.value.status == 404
+    # The next write forgets the orphaned record.
+    client.create_api_key(
+        api_key=models.ApiKey(
+            schemas=[API_KEY_SCHEMA],
+            key=public_pem(new_private_key()),
+            user=models.ApiKeyUser(ocid=user_ocid(fresh_idp)),
+        )
+    )
+    assert fresh_idp.domain is not None
+    assert key.id not in dict(fresh_idp.domain.store.items("admin_api_keys"))

@@ -162,6 +162,7 @@ def create_key(domain: IdentityDomain, body: Resource, caller: Caller) -> Resour
     description = body.get("description", "")
     if not isinstance(description, str):
         raise errors.invalid_value("description must be a string.")
+    _drop_orphans(domain)
     key_id = ids.jti()
     now = domain.clock.now()
     reference = caller.reference()
@@ -177,6 +178,15 @@ def create_key(domain: IdentityDomain, body: Resource, caller: Caller) -> Resour
     }
     domain.store.put(NS, key_id, record)
     return _resource(domain, key_id, user, key, record)
+
+
+def _drop_orphans(domain: IdentityDomain) -> None:
+    """Forget created keys whose user is gone (deleted through the admin API or the control plane), so that
+    they neither pile up nor come back with a new user of the same id. Done on writes only."""
+    present = {user.id for user in _users(domain)}
+    for key_id, record in domain.store.items(NS):
+        if not record.get("removed") and record.get("user_id") not in present:
+            domain.store.delete(NS, key_id)
 
 
 def replace_key(domain: IdentityDomain, key_id: str, body: Resource, caller: Caller) -> Resource:
