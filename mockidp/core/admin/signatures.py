@@ -15,7 +15,10 @@ What a client sends (OCI "Request Signatures" [doc], draft-cavage-http-signature
   5 minutes, a 401 (NotAuthenticated) is returned"]. [choice] The server's clock is the domain clock, so a
   test that moves it makes signatures stale exactly as a skewed client would.
 - The key is one of the user's API keys (fixtures `api_keys`, or created through `/admin/v1/ApiKeys`), named
-  by its fingerprint (`verification_keys.oci_fingerprint`).
+  by its fingerprint (`verification_keys.oci_fingerprint`); or, with `keyId="ST$<token>"`, the session key a
+  user principal session token (UPST) of this domain is bound to (its `jwk` claim): what the SDK's
+  `SecurityTokenSigner`/`TokenExchangeSigner` and `oci --auth security_token` send. The UPST must be one this
+  domain issued (token exchange), unexpired and not revoked, for an active user.
 
 Every failure is the SCIM 401. Where the client can fix something (a malformed header, an unsigned header, a
 stale date, a body that is not the one signed) the detail says what; an unknown key or a signature that does
@@ -38,14 +41,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import jwt
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from jwt.algorithms import RSAAlgorithm
 
 from mockidp.core import ids
 from mockidp.core.admin import api_keys, errors
 from mockidp.core.admin.caller import Caller
 from mockidp.core.scopes import APP_ROLE_SCOPES
+from mockidp.core.tokens import TokenRejected, verify_token
 
 if TYPE_CHECKING:
     from mockidp.core.domain import IdentityDomain
@@ -53,6 +59,7 @@ if TYPE_CHECKING:
     from mockidp.core.verification_keys import ApiSigningKey
 
 SCHEME = "signature"
+SESSION_PREFIX = "ST$"  # keyId of a session-token signature: ST$<UPST>
 ALGORITHM = "rsa-sha256"
 VERSION = "1"
 MAX_SKEW = 300  # seconds
@@ -90,8 +97,8 @@ class Signed:
     """Who signed a request: the user and the API key that checked the signature."""
 
     user: User
-    key: ApiSigningKey
-    key_id: KeyId
+    key: ApiSigningKey | None  # None: a session-token signature (checked with the UPST's jwk)
+    key_id: KeyId | None
 
 
 def is_signature(authorization: str | None) -> bool:
@@ -130,6 +137,19 @@ def verify(
     parsed = parse(values.get("authorization", ""))
     method = method.upper()
     _check_covered(parsed.headers, values, method)
+    if parsed.key_id.startswith(SESSION_PREFIX):
+        _check_date(domain, parsed.headers, values)
+        user, public_key = _session(domain, parsed.key_id[len(SESSION_PREFIX) :])
+        message = signing_string(parsed.headers, method, path_and_query, values).encode("utf-8")
+        try:
+            public_key.verify(parsed.signature, message, padding.PKCS1v15(), hashes.SHA256())
+        except InvalidSignature:
+            raise _refused(
+                f"the signature does not verify with the session key of {user.user_name}'s session token "
+                f"(signing string: {message.decode()!r})"
+            ) from None
+        _check_body(parsed.headers, values, body)
+        return Signed(user, None, None)
     key_id = parse_key_id(parsed.key_id)
     tenancy = tenancy_ocid(domain)
     if key_id.tenancy != tenancy:
@@ -211,11 +231,6 @@ def parse(authorization: str) -> SignatureHeader:
 
 def parse_key_id(key_id: str) -> KeyId:
     """`<tenancy OCID>/<user OCID>/<fingerprint>`, or the 401 saying what is malformed."""
-    if key_id.startswith("ST$"):
-        raise _malformed(
-            "keyId names a session token (ST$…); mockidp's admin API accepts API-key signatures "
-            "(keyId <tenancy OCID>/<user OCID>/<fingerprint>) and Bearer access tokens"
-        )
     parts = key_id.split("/")
     if len(parts) != 3:
         raise _malformed(f"keyId {key_id!r} must be <tenancy OCID>/<user OCID>/<key fingerprint>")
@@ -230,6 +245,26 @@ def parse_key_id(key_id: str) -> KeyId:
             "(aa:bb:…), as the console and `openssl md5 -c` of the DER public key show it"
         )
     return KeyId(tenancy, user, fingerprint)
+
+
+def _session(domain: IdentityDomain, token: str) -> tuple[User, rsa.RSAPublicKey]:
+    """The user and session key of a UPST this domain issued (`grants/token_exchange.py`), or the 401."""
+    try:
+        claims = verify_token(domain, token)
+    except TokenRejected as exc:
+        raise errors.unauthorized(f"The session token of keyId ST$… is not accepted: {exc}") from None
+    if claims.get("ptype") != "user" or not isinstance(claims.get("jwk"), str):
+        raise _malformed("keyId ST$… must carry a user principal session token (a UPST from token exchange)")
+    try:
+        public_key = RSAAlgorithm.from_jwk(claims["jwk"])
+    except (jwt.InvalidKeyError, ValueError, KeyError, TypeError):
+        raise _refused("the session token's jwk claim is not a usable RSA public key") from None
+    if not isinstance(public_key, rsa.RSAPublicKey):
+        raise _refused("the session token's jwk claim is not an RSA public key")
+    user = domain.user(str(claims.get("sub")))
+    if user is None or not user.active:
+        raise _refused(f"the session token's user {claims.get('sub')!r} does not exist or is deactivated")
+    return user, public_key
 
 
 def required_headers(method: str) -> tuple[str, ...]:
