@@ -127,6 +127,16 @@ def test_malformed_key_id(idp, key_id, what):
     assert_scim_401(signed_request(idp, "GET", ME, key_id=key_id), MALFORMED + what + ".")
 
 
+def test_another_tenancy(idp):
+    other = "ocid1.tenancy.oc1..aaaaaaaaanothertenancyanothertenancyanothertenancyanoth"
+    response = signed_request(idp, "GET", ME, key_id=f"{other}/{user_ocid(idp)}/{ERIN_FINGERPRINT}")
+    assert_scim_401(
+        response,
+        f"{MALFORMED}the tenancy part of keyId, {other}, is not this identity domain's tenancy, {TENANCY} "
+        "(the tenancyOcid of its resources).",
+    )
+
+
 def test_an_unsigned_fresh_x_date_does_not_refresh_a_stale_signed_date(idp):
     stale = email.utils.formatdate(time.time() - 600, usegmt=True)
     fresh = email.utils.formatdate(usegmt=True)

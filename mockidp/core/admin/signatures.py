@@ -94,16 +94,12 @@ class KeyId:
 
 @dataclass(frozen=True)
 class Signed:
-    """Who signed a request: the user and the API key that checked the signature."""
+    """Who signed a request: the user, and the API key and keyId that checked the signature (both None for a
+    session-token signature, checked with the UPST's session key)."""
 
     user: User
-    key: ApiSigningKey | None  # None: a session-token signature (checked with the UPST's jwk)
+    key: ApiSigningKey | None
     key_id: KeyId | None
-
-
-def is_signature(authorization: str | None) -> bool:
-    """Whether an Authorization header uses the Signature scheme (the web layer routes it here)."""
-    return bool(authorization) and authorization.lstrip().partition(" ")[0].lower() == SCHEME
 
 
 def authenticate(
@@ -113,8 +109,8 @@ def authenticate(
     headers: Iterable[tuple[str, str]] | dict[str, str],
     body: bytes,
 ) -> Caller:
-    """The caller an OCI-signed request comes from (the user whose API key signed it, with the idm scopes of
-    that user's app roles), or the SCIM 401 saying what is wrong.
+    """The caller an OCI-signed request comes from (the user whose API key or session token signed it, with the
+    idm scopes of that user's app roles), or the SCIM 401 saying what is wrong.
 
     `path_and_query` is the request target exactly as sent (undecoded); `headers` are the request's headers
     (any case; repeated ones are joined with ", " as draft-cavage §2.3 says); `body` is the raw body."""
@@ -137,42 +133,37 @@ def verify(
     parsed = parse(values.get("authorization", ""))
     method = method.upper()
     _check_covered(parsed.headers, values, method)
+    key: ApiSigningKey | None = None
+    key_id: KeyId | None = None
     if parsed.key_id.startswith(SESSION_PREFIX):
         _check_date(domain, parsed.headers, values)
         user, public_key = _session(domain, parsed.key_id[len(SESSION_PREFIX) :])
-        message = signing_string(parsed.headers, method, path_and_query, values).encode("utf-8")
-        try:
-            public_key.verify(parsed.signature, message, padding.PKCS1v15(), hashes.SHA256())
-        except InvalidSignature:
+        checked_with = f"the session key of {user.user_name}'s session token"
+    else:
+        key_id = parse_key_id(parsed.key_id)
+        tenancy = tenancy_ocid(domain)
+        if key_id.tenancy != tenancy:
+            raise _malformed(
+                f"the tenancy part of keyId, {key_id.tenancy}, is not this identity domain's tenancy, {tenancy} "
+                "(the tenancyOcid of its resources)"
+            )
+        _check_date(domain, parsed.headers, values)
+        found = api_keys.find_signing_key(domain, key_id.user, key_id.fingerprint)
+        if found is None:
             raise _refused(
-                f"the signature does not verify with the session key of {user.user_name}'s session token "
-                f"(signing string: {message.decode()!r})"
-            ) from None
-        _check_body(parsed.headers, values, body)
-        return Signed(user, None, None)
-    key_id = parse_key_id(parsed.key_id)
-    tenancy = tenancy_ocid(domain)
-    if key_id.tenancy != tenancy:
-        raise _malformed(
-            f"the tenancy part of keyId, {key_id.tenancy}, is not this identity domain's tenancy, {tenancy} "
-            "(the tenancyOcid of its resources)"
-        )
-    _check_date(domain, parsed.headers, values)
-
-    found = api_keys.find_signing_key(domain, key_id.user, key_id.fingerprint)
-    if found is None:
-        raise _refused(
-            f"keyId {parsed.key_id!r} names no API key of this identity domain: no active user with OCID "
-            f"{key_id.user} has a key with fingerprint {key_id.fingerprint}"
-        )
-    user, key = found
+                f"keyId {parsed.key_id!r} names no API key of this identity domain: no active user with OCID "
+                f"{key_id.user} has a key with fingerprint {key_id.fingerprint}"
+            )
+        user, key = found
+        public_key = key.key
+        checked_with = f"API key {key.fingerprint} of {user.user_name}"
     message = signing_string(parsed.headers, method, path_and_query, values).encode("utf-8")
     try:
-        key.key.verify(parsed.signature, message, padding.PKCS1v15(), hashes.SHA256())
+        public_key.verify(parsed.signature, message, padding.PKCS1v15(), hashes.SHA256())
     except InvalidSignature:
         raise _refused(
-            f"the signature does not verify with API key {key.fingerprint} of {user.user_name}: signed with "
-            f"another private key, or over other values (signing string: {message.decode()!r})"
+            f"the signature does not verify with {checked_with}: signed with another private key, or over "
+            f"other values (signing string: {message.decode()!r})"
         ) from None
     _check_body(parsed.headers, values, body)
     return Signed(user, key, key_id)
