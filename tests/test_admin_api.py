@@ -280,9 +280,14 @@ def test_count_is_capped_at_1000(admin):
 
 def test_attributes_and_excluded_attributes(admin):
     one = admin.get(f"Users/{ALICE_ID}", params={"attributes": "userName,name.givenName"}).json()
-    assert one == {"id": ALICE_ID, "userName": ALICE, "name": {"givenName": "Alice"}}
+    assert one == {
+        "schemas": [USER_SCHEMA, USER_EXTENSION],
+        "id": ALICE_ID,
+        "userName": ALICE,
+        "name": {"givenName": "Alice"},
+    }
     listed = admin.get("Users", params={"attributes": "emails", "filter": f'userName eq "{ALICE}"'}).json()
-    assert set(listed["Resources"][0]) == {"id", "userName", "emails"}
+    assert set(listed["Resources"][0]) == {"schemas", "id", "userName", "emails"}
     trimmed = admin.get(f"Users/{ALICE_ID}", params={"excludedAttributes": "emails,groups,meta"}).json()
     assert "emails" not in trimmed and "groups" not in trimmed and "meta" not in trimmed
     assert trimmed["id"] == ALICE_ID  # returned=always cannot be excluded
@@ -292,7 +297,7 @@ def test_attributes_and_excluded_attributes(admin):
 
 def test_attribute_sets(admin):
     always = admin.get(f"Users/{ALICE_ID}", params={"attributeSets": "always"}).json()
-    assert set(always) == {"id", "userName"}
+    assert set(always) == {"schemas", "id", "userName"}
     everything = admin.get(f"Users/{ALICE_ID}", params={"attributeSets": "all"}).json()
     assert everything[USER_EXTENSION]["creationMechanism"] == "import"  # returned=request
     assert "password" not in everything
@@ -316,9 +321,7 @@ def test_search(admin):
     }
     response = admin.post("Users/.search", body)
     assert response.status_code == 200, response.text
-    assert [r for r in response.json()["Resources"]] == [
-        {"id": r["id"], "userName": r["userName"]} for r in response.json()["Resources"]
-    ]
+    assert [set(r) for r in response.json()["Resources"]] == [{"schemas", "id", "userName"}] * 2
     assert names(response) == [ERIN, DAVE]
 
 
@@ -606,3 +609,28 @@ def test_resource_types_and_schemas(idp, admin):
     assert admin.get("Schemas").json()["totalResults"] >= 5
     scim_error(admin.get("Schemas/urn:nope"), 404, "error.common.common.resourceNotFound")
     scim_error(admin.get("ResourceTypes/Gadget"), 404, "error.common.common.resourceNotFound")
+
+
+def test_paths_and_methods_nobody_serves_answer_in_the_scim_shape(admin):
+    scim_error(admin.get("Users/abc/def"), 404, "error.common.common.resourceNotFound")
+    response = admin.post("Schemas", {})
+    scim_error(response, 405, "error.common.common.methodNotAllowed")
+    assert response.headers["Allow"] == "GET"
+    scim_error(admin.delete("ServiceProviderConfig"), 405, "error.common.common.methodNotAllowed")
+    scim_error(admin.post(f"Users/{ALICE_ID}", {}), 405, "error.common.common.methodNotAllowed")
+
+
+def test_patch_of_a_whole_extension(admin):
+    patched = admin.patch(
+        f"Users/{ALICE_ID}",
+        {
+            "op": "add",
+            "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+            "value": {"costCenter": "42"},
+        },
+    )
+    assert patched.json()["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"] == {"costCenter": "42"}
+    removed = admin.patch(
+        f"Users/{ALICE_ID}", {"op": "remove", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"}
+    )
+    assert "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User" not in removed.json()

@@ -249,6 +249,8 @@ async def _singleton(request: Request, resource_type: Any, caller: Any, body: by
 def _discovery(name: str):  # noqa: ANN202 - a handler serving one discovery document (no state in it)
     async def document(request: Request) -> Response:
         discovery = _core()[2]
+        if request.method != "GET":
+            raise _not_allowed(request, "GET")
         return scim_response(_absolute(request, discovery.document(name, request.path_params.get("id"))))
 
     return document
@@ -260,7 +262,7 @@ def _absolute(request: Request, body: Any) -> Any:
 
 routes = [
     *(
-        Route(f"/admin/v1/{name}{tail}", _discovery(name), methods=["GET"])
+        Route(f"/admin/v1/{name}{tail}", _discovery(name), methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
         for name in ("ServiceProviderConfig", "ResourceTypes", "Schemas")
         for tail in ("", "/{id:path}")
     ),

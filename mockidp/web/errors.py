@@ -74,6 +74,16 @@ def control_error(request: Request, exc: Exception) -> Response:
 def http_error(request: Request, exc: Exception) -> Response:
     """404 and 405 from routing, in the OAuth shape."""
     assert isinstance(exc, HTTPException)
+    local = request.url.path[len(request.scope.get("root_path", "")) :]
+    if local.startswith("/admin/v1/") and exc.status_code in (404, 405):  # the admin API answers in SCIM
+        allowed = (exc.headers or {}).get("Allow", "")
+        if exc.status_code == 405:
+            detail = f"{request.method} is not allowed on {request.url.path}; use {allowed}."
+            return scim_error(
+                request, ScimError(405, detail, "error.common.common.methodNotAllowed", None, {"Allow": allowed})
+            )
+        detail = f"There is no resource at {request.url.path}."
+        return scim_error(request, ScimError(404, detail, "error.common.common.resourceNotFound"))
     if exc.status_code == 405:
         allowed = (exc.headers or {}).get("Allow", "")
         error = OAuthError(

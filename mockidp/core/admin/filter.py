@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from mockidp.core.admin.resource import ResourceType
 
 Predicate = Callable[[dict[str, Any]], bool]
+Getter = Callable[[dict[str, Any]], list[Any]]
+Scalar = Callable[[dict[str, Any]], Any]
 MAX_FILTER = 4096
 COMPARE = frozenset({"eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le"})
 _TOKEN = re.compile(
@@ -54,6 +56,190 @@ class Comparison:
     sub: Attribute | None
     op: str
     value: Any
+
+
+# ---------------------------------------------------------------------------------------------- compiled filters
+
+
+class Columns:
+    """Per-attribute value columns of one list of resources, built once and kept with that list (see listing):
+    a comparison over 10,000 resources is then a scan of plain strings instead of 10,000 predicate calls."""
+
+    def __init__(self, docs: list[dict[str, Any]]) -> None:
+        self.docs = docs
+        self._built: dict[tuple[Any, ...], list[Any]] = {}
+        self._elements: dict[tuple[Any, ...], tuple[Columns, list[int]]] = {}
+
+    def elements(self, key: tuple[Any, ...], get: Getter) -> tuple[Columns, list[int]]:
+        """The values of a multi-valued complex attribute of every resource, as a list of their own (with its
+        columns), and for each the index of the resource it belongs to."""
+        found = self._elements.get(key)
+        if found is None:
+            flat: list[dict[str, Any]] = []
+            owners: list[int] = []
+            for index, doc in enumerate(self.docs):
+                for item in get(doc):
+                    if isinstance(item, dict):
+                        flat.append(item)
+                        owners.append(index)
+            found = self._elements[key] = (Columns(flat), owners)
+        return found
+
+    def column(self, key: tuple[Any, ...], scalar: Scalar, fold: bool) -> list[Any]:
+        found = self._built.get(key)
+        if found is None:
+            values = map(scalar, self.docs)
+            if fold:
+                found = [v.lower() if isinstance(v, str) else None for v in values]
+            else:
+                found = list(values)
+            self._built[key] = found
+        return found
+
+
+class Filter:
+    """A compiled filter: a predicate over one resource, and `select`, the indexes of the matching resources
+    of a whole list (the same answer; leaves on single-valued attributes use the list's columns)."""
+
+    def __call__(self, doc: dict[str, Any]) -> bool:
+        raise NotImplementedError
+
+    def select(self, columns: Columns, within: set[int] | None = None) -> set[int]:
+        docs = columns.docs
+        candidates = range(len(docs)) if within is None else within
+        return {i for i in candidates if self(docs[i])}
+
+
+class Test(Filter):
+    def __init__(self, predicate: Predicate) -> None:
+        self.predicate = predicate
+
+    def __call__(self, doc: dict[str, Any]) -> bool:
+        return self.predicate(doc)
+
+
+class All(Filter):
+    def __init__(self, parts: list[Filter]) -> None:
+        self.parts = parts
+
+    def __call__(self, doc: dict[str, Any]) -> bool:
+        return all(part(doc) for part in self.parts)
+
+    def select(self, columns: Columns, within: set[int] | None = None) -> set[int]:
+        found = within
+        for part in self.parts:
+            found = part.select(columns, found)
+            if not found:
+                return set()
+        return found if found is not None else set()
+
+
+class Any_(Filter):
+    def __init__(self, parts: list[Filter]) -> None:
+        self.parts = parts
+
+    def __call__(self, doc: dict[str, Any]) -> bool:
+        return any(part(doc) for part in self.parts)
+
+    def select(self, columns: Columns, within: set[int] | None = None) -> set[int]:
+        found: set[int] = set()
+        for part in self.parts:
+            found |= part.select(columns, within)
+        return found
+
+
+class Not(Filter):
+    def __init__(self, inner: Filter) -> None:
+        self.inner = inner
+
+    def __call__(self, doc: dict[str, Any]) -> bool:
+        return not self.inner(doc)
+
+    def select(self, columns: Columns, within: set[int] | None = None) -> set[int]:
+        candidates = set(range(len(columns.docs))) if within is None else within
+        return candidates - self.inner.select(columns, within)
+
+
+class StringColumn(Filter):
+    """`attr op "value"` on a single-valued string attribute."""
+
+    def __init__(
+        self, key: tuple[Any, ...], scalar: Scalar, exact: bool, test: Callable[[str, str], bool], wanted: str
+    ) -> None:
+        self.key, self.scalar, self.exact, self.test, self.wanted = key, scalar, exact, test, wanted
+
+    def __call__(self, doc: dict[str, Any]) -> bool:
+        value = self.scalar(doc)
+        if not isinstance(value, str):
+            return False
+        return self.test(value if self.exact else value.lower(), self.wanted)
+
+    def select(self, columns: Columns, within: set[int] | None = None) -> set[int]:
+        column = columns.column((*self.key, self.exact), self.scalar, not self.exact)
+        test, wanted = self.test, self.wanted
+        if within is not None:
+            return {i for i in within if isinstance(v := column[i], str) and test(v, wanted)}
+        return {i for i, v in enumerate(column) if isinstance(v, str) and test(v, wanted)}
+
+
+class MultiStringColumn(Filter):
+    """`attr op "value"` where the path may hold several strings (`emails.value`, `groups.display`)."""
+
+    def __init__(
+        self, key: tuple[Any, ...], get: Getter, exact: bool, op: str, test: Callable[[str, str], bool], wanted: str
+    ) -> None:
+        self.key, self.get, self.exact, self.op, self.test, self.wanted = key, get, exact, op, test, wanted
+
+    def _values(self, doc: dict[str, Any]) -> tuple[str, ...]:
+        found = (v for v in self.get(doc) if isinstance(v, str))
+        return tuple(found if self.exact else (v.lower() for v in found))
+
+    def __call__(self, doc: dict[str, Any]) -> bool:
+        test, wanted = self.test, self.wanted
+        return any(test(v, wanted) for v in self._values(doc))
+
+    def select(self, columns: Columns, within: set[int] | None = None) -> set[int]:
+        column = columns.column((*self.key, "multi", self.exact), self._values, False)
+        candidates = enumerate(column) if within is None else ((i, column[i]) for i in within)
+        wanted = self.wanted
+        if self.op == "eq":
+            return {i for i, values in candidates if wanted in values}
+        test = self.test
+        return {i for i, values in candidates if values and any(test(v, wanted) for v in values)}
+
+
+class ValuePath(Filter):
+    """`attr[filter]`: some value of a multi-valued complex attribute matches the inner filter. A whole list is
+    answered by running the inner filter over the columns of all those values at once."""
+
+    def __init__(self, key: tuple[Any, ...], get: Getter, inner: Filter) -> None:
+        self.key, self.get, self.inner = key, get, inner
+
+    def __call__(self, doc: dict[str, Any]) -> bool:
+        inner = self.inner
+        return any(isinstance(item, dict) and inner(item) for item in self.get(doc))
+
+    def select(self, columns: Columns, within: set[int] | None = None) -> set[int]:
+        elements, owners = columns.elements(self.key, self.get)
+        found = {owners[i] for i in self.inner.select(elements)}
+        return found if within is None else found & within
+
+
+class ValueColumn(Filter):
+    """`attr eq true|false` on a single-valued boolean attribute."""
+
+    def __init__(self, key: tuple[Any, ...], scalar: Scalar, value: bool) -> None:
+        self.key, self.scalar, self.value = key, scalar, value
+
+    def __call__(self, doc: dict[str, Any]) -> bool:
+        return self.scalar(doc) is self.value
+
+    def select(self, columns: Columns, within: set[int] | None = None) -> set[int]:
+        column = columns.column((*self.key, "raw"), self.scalar, False)
+        value = self.value
+        if within is not None:
+            return {i for i in within if column[i] is value}
+        return {i for i, v in enumerate(column) if v is value}
 
 
 def tokenize(text: str) -> list[Token]:
@@ -111,7 +297,7 @@ class _Parser:
 
     # -- grammar --------------------------------------------------------------------------------------------
 
-    def parse(self) -> Predicate:
+    def parse(self) -> Filter:
         if not self.tokens:
             raise errors.invalid_filter("The filter is empty.")
         predicate = self.disjunction()
@@ -123,28 +309,24 @@ class _Parser:
             )
         return predicate
 
-    def disjunction(self) -> Predicate:
+    def disjunction(self) -> Filter:
         parts = [self.conjunction()]
         while self.keyword("or"):
             parts.append(self.conjunction())
-        if len(parts) == 1:
-            return parts[0]
-        return lambda doc: any(part(doc) for part in parts)
+        return parts[0] if len(parts) == 1 else Any_(parts)
 
-    def conjunction(self) -> Predicate:
+    def conjunction(self) -> Filter:
         parts = [self.factor()]
         while self.keyword("and"):
             parts.append(self.factor())
-        if len(parts) == 1:
-            return parts[0]
-        return lambda doc: all(part(doc) for part in parts)
+        return parts[0] if len(parts) == 1 else All(parts)
 
-    def factor(self) -> Predicate:
+    def factor(self) -> Filter:
         if self.keyword("not"):
             self.expect("(")
             inner = self.disjunction()
             self.expect(")")
-            return lambda doc: not inner(doc)
+            return Not(inner)
         token = self.next("an attribute name or (")
         if token.text == "(":
             inner = self.disjunction()
@@ -161,7 +343,7 @@ class _Parser:
             return self.value_path(path, token)
         return self.comparison(path, token)
 
-    def value_path(self, path: str, token: Token) -> Predicate:
+    def value_path(self, path: str, token: Token) -> Filter:
         """`emails[type eq "work" and primary eq true]`: some value of a multi-valued attribute matches."""
         opening = self.tokens[self.pos]
         self.expect("[")
@@ -174,14 +356,10 @@ class _Parser:
             depth += {"[": 1, "]": -1}.get(inner.text, 0) if inner.kind == "punct" else 0
         inner_text = self.text[opening.at + 1 : self.tokens[self.pos - 1].at]
         inner_filter = _Parser(inner_text, self.type, attribute).parse()
-        get = _getter(urn, attribute.name, None)
+        get, _ = _getter(urn, attribute.name, None)
+        return ValuePath((urn, attribute.name), get, inner_filter)
 
-        def matches(doc: dict[str, Any]) -> bool:
-            return any(isinstance(item, dict) and inner_filter(item) for item in get(doc))
-
-        return matches
-
-    def comparison(self, path: str, token: Token) -> Predicate:
+    def comparison(self, path: str, token: Token) -> Filter:
         op_token = self.next("an operator (eq, ne, co, sw, ew, gt, ge, lt, le, pr)")
         op = op_token.text.lower()
         urn, attribute, sub = self.resolve(path, token)
@@ -191,16 +369,16 @@ class _Parser:
             if sub is None:
                 raise errors.invalid_filter(f"{path!r} is a complex attribute: compare one of its sub-attributes.")
             target = sub
-        get = _getter(urn, attribute.name, sub.name if sub else None)
+        get, scalar = _getter(urn, attribute.name, sub.name if sub else None, attribute.multi_valued)
         if op == "pr":
-            return lambda doc: any(v not in (None, "", [], {}) for v in get(doc))
+            return Test(lambda doc: any(v not in (None, "", [], {}) for v in get(doc)))
         if op not in COMPARE:
             raise errors.invalid_filter(
                 f"The filter {self.text!r} has {op_token.text!r} at position {op_token.at + 1} where an operator "
                 "(eq, ne, co, sw, ew, gt, ge, lt, le, pr) was expected."
             )
         value = self.literal()
-        return _compare(get, target, op, value, path)
+        return _compare((urn, attribute.name, sub.name if sub else None), get, scalar, target, op, value, path)
 
     def literal(self) -> Any:
         token = self.next("a value")
@@ -235,70 +413,85 @@ class _Parser:
         return urn, attribute, sub
 
 
-def _getter(urn: str | None, name: str, sub: str | None) -> Callable[[dict[str, Any]], list[Any]]:
-    """A function giving the values at a resolved path (a flat list: multi-valued attributes are spread)."""
-    lowered = name.lower()
+def _getter(urn: str | None, name: str, sub: str | None, multi: bool = True) -> tuple[Getter, Scalar | None]:
+    """Functions giving the values at a resolved path: all of them as a flat list (multi-valued attributes are
+    spread), and, for a path that holds at most one value, that value or None (the fast path of comparisons).
+    Resources carry the schema's own attribute names (see resource.py), so lookups are plain `dict.get`s."""
+    if not multi:
+        if urn is None and sub is None:
 
-    def field(doc: Any, key: str, key_lower: str) -> Any:
-        if not isinstance(doc, dict):
-            return None
-        if key in doc:
-            return doc[key]
-        for candidate, value in doc.items():
-            if candidate.lower() == key_lower:
-                return value
-        return None
+            def scalar(doc: dict[str, Any]) -> Any:
+                return doc.get(name)
+        elif urn is None:
+
+            def scalar(doc: dict[str, Any]) -> Any:
+                holder = doc.get(name)
+                return holder.get(sub) if isinstance(holder, dict) else None
+        elif sub is None:
+
+            def scalar(doc: dict[str, Any]) -> Any:
+                holder = doc.get(urn)
+                return holder.get(name) if isinstance(holder, dict) else None
+        else:
+
+            def scalar(doc: dict[str, Any]) -> Any:
+                holder = doc.get(urn)
+                holder = holder.get(name) if isinstance(holder, dict) else None
+                return holder.get(sub) if isinstance(holder, dict) else None
+
+        def single(doc: dict[str, Any]) -> list[Any]:
+            value = scalar(doc)
+            return [] if value is None else [value]
+
+        return single, scalar
 
     def get(doc: dict[str, Any]) -> list[Any]:
-        holder: Any = field(doc, urn, urn.lower()) if urn else doc
-        value = field(holder, name, lowered)
+        holder: Any = doc.get(urn) if urn else doc
+        value = holder.get(name) if isinstance(holder, dict) else None
         if value is None:
             return []
         items = value if isinstance(value, list) else [value]
         if sub is None:
             return items
-        sub_lower = sub.lower()
-        found = [field(item, sub, sub_lower) for item in items]
-        return [item for item in found if item is not None]
+        return [found for item in items if isinstance(item, dict) and (found := item.get(sub)) is not None]
 
-    return get
+    return get, None
 
 
 def _compare(
-    get: Callable[[dict[str, Any]], list[Any]], target: Attribute, op: str, value: Any, path: str
-) -> Predicate:
+    key: tuple[Any, ...], get: Getter, scalar: Scalar | None, target: Attribute, op: str, value: Any, path: str
+) -> Filter:
     if value is None:
         if op == "eq":
-            return lambda doc: not get(doc)
+            return Test(lambda doc: not get(doc))
         if op == "ne":
-            return lambda doc: bool(get(doc))
+            return Test(lambda doc: bool(get(doc)))
         raise errors.invalid_filter(f"null can only be compared with eq or ne ({path} {op} null).")
     kind = target.type
     if kind == BOOLEAN:
         if not isinstance(value, bool) or op not in ("eq", "ne"):
             raise errors.invalid_filter(f"{path} is a boolean: compare it with eq or ne and true or false.")
+        if scalar is not None:
+            same = ValueColumn(key, scalar, value)
+            return same if op == "eq" else Not(same)
         if op == "eq":
-            return lambda doc: value in get(doc)
-        return lambda doc: value not in get(doc)
+            return Test(lambda doc: value in get(doc))
+        return Test(lambda doc: value not in get(doc))
     if kind in (INTEGER, DECIMAL):
         if not isinstance(value, int | float) or isinstance(value, bool) or op in ("co", "sw", "ew"):
             raise errors.invalid_filter(f"{path} is a number: compare it with eq, ne, gt, ge, lt or le and a number.")
         test = _ORDER[op]
-        return lambda doc: any(isinstance(v, int | float) and test(v, value) for v in get(doc))
+        return Test(lambda doc: any(isinstance(v, int | float) and test(v, value) for v in get(doc)))
     if not isinstance(value, str):
         raise errors.invalid_filter(f'{path} is a {kind}: compare it with a quoted string, e.g. {path} {op} "…".')
     exact = target.case_exact or kind == DATETIME
     wanted = value if exact else value.lower()
-    fold: Callable[[str], str] = (lambda s: s) if exact else str.lower
-    if op in ("eq", "ne"):
-        positive = op == "eq"
-
-        def equal(doc: dict[str, Any]) -> bool:
-            return any(isinstance(v, str) and fold(v) == wanted for v in get(doc)) == positive
-
-        return equal
     test = _STRING[op]
-    return lambda doc: any(isinstance(v, str) and test(fold(v), wanted) for v in get(doc))
+    if op == "ne":
+        return Not(_compare(key, get, scalar, target, "eq", value, path))
+    if scalar is not None:
+        return StringColumn(key, scalar, exact, test, wanted)
+    return MultiStringColumn(key, get, exact, op, test, wanted)
 
 
 _ORDER: dict[str, Callable[[Any, Any], bool]] = {
@@ -311,18 +504,19 @@ _ORDER: dict[str, Callable[[Any, Any], bool]] = {
 }
 _STRING: dict[str, Callable[[str, str], bool]] = {
     **_ORDER,
-    "co": lambda a, b: b in a,
-    "sw": lambda a, b: a.startswith(b),
-    "ew": lambda a, b: a.endswith(b),
+    "eq": str.__eq__,
+    "co": str.__contains__,
+    "sw": str.startswith,
+    "ew": str.endswith,
 }
 
 
-def compile_filter(text: str, resource_type: ResourceType) -> Predicate:
+def compile_filter(text: str, resource_type: ResourceType) -> Filter:
     """A predicate over SCIM JSON dicts of this resource type, or the SCIM 400 invalidFilter saying what is wrong."""
     return _Parser(text, resource_type).parse()
 
 
-def compile_element_filter(text: str, resource_type: ResourceType, attribute: Attribute) -> Predicate:
+def compile_element_filter(text: str, resource_type: ResourceType, attribute: Attribute) -> Filter:
     """A predicate over the elements of a multi-valued complex attribute (PATCH `members[value eq "…"]`)."""
     return _Parser(text, resource_type, attribute).parse()
 

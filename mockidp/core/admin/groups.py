@@ -213,6 +213,7 @@ def to_scim(domain: IdentityDomain, group_id: str, values: dict[str, Any], recor
         doc["idcsLastModifiedBy"] = (record or {}).get("modified_by") or by
     doc.update(users.common_ocids(domain))
     extension = {"description": values.get("description", ""), "creationMechanism": "api" if record else "import"}
+    extension.update(values.get("extension") or {})
     doc[GROUP_EXTENSION] = {k: v for k, v in extension.items() if v != ""}
     doc.update(values.get("extras") or {})
     return doc
@@ -244,13 +245,19 @@ def _values_from(domain: IdentityDomain, body: Any, group_id: str | None) -> dic
         raise errors.invalid_syntax(f'A Group needs "schemas": ["{GROUP_SCHEMA}"] (plus any extension it uses).')
     extras: dict[str, Any] = {}
     description = ""
+    extension: dict[str, Any] = {}
     for key, value in body.items():
         if key.lower() == GROUP_EXTENSION.lower():
             if not isinstance(value, dict):
                 raise errors.invalid_syntax(f"{key} must be an object.")
-            unknown = [k for k in value if IDCS_EXTENSION.attribute(k) is None]
-            if unknown:
-                raise errors.invalid_syntax(f"{unknown[0]!r} is not an attribute of {GROUP_EXTENSION}.")
+            for name, item in value.items():
+                attribute = IDCS_EXTENSION.attribute(name)
+                if attribute is None:
+                    raise errors.invalid_syntax(f"{name!r} is not an attribute of {GROUP_EXTENSION}.")
+                if attribute.name == "visibleToEndUser":
+                    if not isinstance(item, bool):
+                        raise errors.invalid_value("visibleToEndUser must be true or false.")
+                    extension["visibleToEndUser"] = item
             description = value.get("description") or ""
             if not isinstance(description, str):
                 raise errors.invalid_value("description must be a string.")
@@ -293,7 +300,10 @@ def _values_from(domain: IdentityDomain, body: Any, group_id: str | None) -> dic
             )
         if member["value"] not in members:
             members.append(member["value"])
-    return {"display_name": name, "description": description, "members": members, "extras": extras}
+    values = {"display_name": name, "description": description, "members": members, "extras": extras}
+    if extension:
+        values["extension"] = extension
+    return values
 
 
 def create_group(domain: IdentityDomain, body: Resource, caller: Caller) -> Resource:

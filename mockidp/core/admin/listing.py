@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mockidp.core.admin import errors
-from mockidp.core.admin.filter import compile_filter, simple_equality
+from mockidp.core.admin.filter import Columns, compile_filter, simple_equality
 from mockidp.core.admin.resource import ALWAYS, BOOLEAN, DATETIME, DECIMAL, DEFAULT, INTEGER, NEVER, REQUEST, Attribute
 
 if TYPE_CHECKING:
@@ -185,7 +185,9 @@ def run(
         if equality is not None and equality[0] in operations.index:
             found = [r for r in operations.index[equality[0]](domain, equality[1]) if predicate(r)]
         else:
-            found = [r for r in listed(domain) if predicate(r)]
+            everything = listed(domain)
+            selected = predicate.select(_columns(domain, resource_type, everything))
+            found = [everything[i] for i in sorted(selected)]
     else:
         found = listed(domain)
     if query.sort_by:
@@ -202,6 +204,16 @@ def run(
     }
     following = start + len(page)
     return body, (following if page and following <= total else None)
+
+
+def _columns(domain: IdentityDomain, resource_type: ResourceType, resources: list[Resource]) -> Columns:
+    """The value columns of a type's resource list, kept while the type hands out that same list (types cache
+    their list while nothing changes; a type building a new list each time just gets new columns)."""
+    key = ("columns", resource_type.endpoint)
+    cached = domain.cache.get(key)
+    if cached is None or cached.docs is not resources:
+        cached = domain.cache[key] = Columns(resources)
+    return cached
 
 
 def sort(resources: list[Resource], resource_type: ResourceType, sort_by: str, descending: bool) -> list[Resource]:

@@ -75,6 +75,17 @@ def _apply(doc: Resource, operation: Any, resource_type: ResourceType, where: st
 def _apply_path(
     doc: Resource, op: str, path: str, value: Any, has_value: bool, resource_type: ResourceType, where: str
 ) -> None:
+    extension = resource_type.extension(path) if path.lower().startswith("urn:") else None
+    if extension is not None:  # the whole extension object
+        if op == "remove":
+            doc.pop(extension.id, None)
+            return
+        if not isinstance(value, dict):
+            raise errors.invalid_value(f"{where}: the value for {path} must be an object of its attributes.")
+        for key, item in value.items():
+            if key != "schemas":
+                _apply_path(doc, op, f"{extension.id}:{key}", item, True, resource_type, where)
+        return
     matched = _VALUE_PATH.match(path)
     attr_path, element_filter, sub_name = (
         (matched["attr"], matched["filter"], matched["sub"]) if matched else (path, None, None)

@@ -106,7 +106,7 @@ def _ref(name: str, description: str) -> Attribute:
 COMMON_ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute("id", mutability=READ_ONLY, returned=ALWAYS, uniqueness="global", case_exact=True),
     Attribute("ocid", mutability=READ_ONLY, returned=DEFAULT, uniqueness="global", case_exact=True),
-    Attribute("schemas", multi_valued=True, required=True, returned=DEFAULT, case_exact=True),
+    Attribute("schemas", multi_valued=True, required=True, returned=ALWAYS, case_exact=True),
     Attribute(
         "meta",
         COMPLEX,

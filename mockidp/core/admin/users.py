@@ -51,9 +51,17 @@ READ = frozenset({"urn:opc:idm:t.users", "urn:opc:idm:t.user.manager"})
 WRITE = READ
 
 
-def _multi(name: str, *subs: Attribute, description: str = "", mutability: str = "readWrite") -> Attribute:
+def _multi(
+    name: str, *subs: Attribute, description: str = "", mutability: str = "readWrite", required: bool = False
+) -> Attribute:
     return Attribute(
-        name, COMPLEX, multi_valued=True, mutability=mutability, sub_attributes=subs, description=description
+        name,
+        COMPLEX,
+        multi_valued=True,
+        mutability=mutability,
+        sub_attributes=subs,
+        description=description,
+        required=required,
     )
 
 
@@ -100,6 +108,7 @@ CORE = Schema(
             Attribute("secondary", BOOLEAN),
             Attribute("verified", BOOLEAN),
             Attribute("pendingVerificationData", mutability=READ_ONLY),
+            required=True,
         ),
         _multi("phoneNumbers", *_VALUE_TYPE_PRIMARY, Attribute("verified", BOOLEAN, mutability=READ_ONLY)),
         _multi("ims", *_VALUE_TYPE_PRIMARY),
@@ -227,15 +236,25 @@ def _fixture_created(domain: IdentityDomain) -> float:
 
 def to_scim(domain: IdentityDomain, user: User, record: dict[str, Any] | None) -> Resource:
     """The SCIM resource of a user (locations as paths); cached per record revision and group revision."""
-    key = ("user", record["rev"] if record else user.user_name, groups.revision(domain))
-    cache = domain.cache
-    found = cache.get(key)
-    if found is not None:
-        return found
-    if len(cache) > 50_000:
-        cache.clear()
-    found = cache[key] = _build(domain, user, record)
-    return found
+    return _docs(domain, groups.revision(domain)).get(record["rev"] if record else user.user_name) or _remember(
+        domain, groups.revision(domain), user, record
+    )
+
+
+def _docs(domain: IdentityDomain, group_revision: str) -> dict[str, Resource]:
+    """The user resources built under the current group revision (those of older ones are dropped)."""
+    cached = domain.cache.get("user-docs")
+    if cached is None or cached[0] != group_revision:
+        cached = domain.cache["user-docs"] = (group_revision, {})
+    docs = cached[1]
+    if len(docs) > 2 * (len(domain.fixtures.users) + domain.store.count(runtime.USERS)) + 1024:
+        docs.clear()  # revisions of records rewritten since: bounded by the live users
+    return docs
+
+
+def _remember(domain: IdentityDomain, group_revision: str, user: User, record: dict[str, Any] | None) -> Resource:
+    doc = _docs(domain, group_revision)[record["rev"] if record else user.user_name] = _build(domain, user, record)
+    return doc
 
 
 def _build(domain: IdentityDomain, user: User, record: dict[str, Any] | None) -> Resource:
@@ -322,12 +341,19 @@ def common_ocids(domain: IdentityDomain) -> dict[str, str]:
 
 
 def list_users(domain: IdentityDomain) -> list[Resource]:
+    """Every user resource; the list is kept while neither the overlay records nor the groups change."""
     records = _records(domain)
+    group_revision = groups.revision(domain)
+    key = (group_revision, tuple(sorted((name, record["rev"]) for name, record in records.items())))
+    cached = domain.cache.get("user-list")
+    if cached is not None and cached[0] == key:
+        return cached[1]
     found = [to_scim(domain, user, None) for name, user in domain.fixtures.users.items() if name not in records]
     for name, record in records.items():
         user = domain.user(name)
         if user is not None:
             found.append(to_scim(domain, user, record))
+    domain.cache["user-list"] = (key, found)
     return found
 
 
@@ -343,9 +369,10 @@ def find(domain: IdentityDomain, user_id: str) -> tuple[User, dict[str, Any] | N
         if user is not None and user.guid == user_id:
             return user, domain.store.get(runtime.USERS, name)
     for name, record in domain.store.items(runtime.USERS):  # e.g. a control-plane user: not indexed
-        user = domain.user(name)
-        if user is not None and user.guid == user_id:
-            return user, record
+        values = runtime.record_values(record)
+        if values is not None and (values.get("id") or ids.stable_guid("user", name)) == user_id:
+            user = domain.user(name)
+            return (user, record) if user is not None else None
     return None
 
 
@@ -536,12 +563,15 @@ def _checked(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _unique(domain: IdentityDomain, user_name: str, user_id: str | None) -> None:
+    """The SCIM 409 when another user has this userName (user names compare ignoring case)."""
     wanted = user_name.lower()
-    for resource in list_users(domain):
-        if resource["userName"].lower() == wanted and resource["id"] != user_id:
-            raise errors.uniqueness(
-                f"A user with userName {resource['userName']} already exists (id {resource['id']})."
-            )
+    records = _records(domain)
+    candidates = [name for name in domain.fixtures.users if name not in records and name.lower() == wanted]
+    candidates += [name for name, record in records.items() if not record.get("removed") and name.lower() == wanted]
+    for name in candidates:
+        user = domain.user(name)
+        if user is not None and user.guid != user_id:
+            raise errors.uniqueness(f"A user with userName {user.user_name} already exists (id {user.guid}).")
 
 
 def create_user(domain: IdentityDomain, body: Resource, caller: Caller) -> Resource:
