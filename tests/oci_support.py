@@ -6,10 +6,14 @@ from __future__ import annotations
 import base64
 import email.utils
 import hashlib
+import os
+import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
 import oci
+import pytest
 import requests
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -25,6 +29,22 @@ SCIM_ERROR_SCHEMAS = [
     "urn:ietf:params:scim:api:messages:2.0:Error",
     "urn:ietf:params:scim:api:oracle:idcs:extension:messages:Error",
 ]
+
+
+def oci_cli_executable() -> str:
+    """The OCI CLI of the test extras (`oci`); under CI=true its absence fails the test instead of skipping it."""
+    found = shutil.which("oci", path=str(Path(sys.executable).parent)) or shutil.which("oci")
+    if found is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("the OCI CLI (pip install oci-cli, in the [test] extras) is needed for these tests in CI")
+        pytest.skip("the OCI CLI is not installed (pip install oci-cli, in the [test] extras)")
+    return found
+
+
+def cli_env(home: Path) -> dict[str, str]:
+    """The CLI's environment: no warning about a checked-out key file's permissions, and a HOME of its own so
+    nothing of the machine's ~/.oci is read."""
+    return {**os.environ, "OCI_CLI_SUPPRESS_FILE_PERMISSIONS_WARNING": "True", "HOME": str(home)}
 
 
 def user_ocid(idp: MockIdP, user_name: str = ERIN) -> str:

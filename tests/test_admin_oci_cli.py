@@ -4,10 +4,7 @@ config file written here (`--config-file`), signing every request as the SDK doe
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,32 +12,21 @@ import pytest
 from tests.oci_support import (
     ERIN,
     ERIN_FINGERPRINT,
+    cli_env,
     fingerprint_of,
     new_private_key,
+    oci_cli_executable,
     oci_config,
     write_config_file,
     write_private_key,
 )
 
 
-def _oci_executable() -> str:
-    found = shutil.which("oci", path=str(Path(sys.executable).parent)) or shutil.which("oci")
-    if found is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("the OCI CLI (pip install oci-cli, in the [test] extras) is needed for these tests in CI")
-        pytest.skip("the OCI CLI is not installed (pip install oci-cli, in the [test] extras)")
-    return found
-
-
 @pytest.fixture
 def cli(fresh_idp, tmp_path):
     """Run `oci … --endpoint <mockidp> --config-file <erin's API-key config>`; `config=` swaps the config."""
-    executable = _oci_executable()
-    env = {
-        **os.environ,
-        "OCI_CLI_SUPPRESS_FILE_PERMISSIONS_WARNING": "True",
-        "HOME": str(tmp_path),  # the CLI must find nothing of the machine's own ~/.oci
-    }
+    executable = oci_cli_executable()
+    env = cli_env(tmp_path)
     default_config = write_config_file(tmp_path, oci_config(fresh_idp))
 
     def run(*args: str, check: bool = True, config: Path | None = None) -> subprocess.CompletedProcess:

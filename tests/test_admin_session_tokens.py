@@ -4,6 +4,8 @@ signed with its session key. No API key anywhere."""
 
 from __future__ import annotations
 
+import json
+import subprocess
 from collections.abc import Iterator
 
 import oci
@@ -22,7 +24,16 @@ from s2s_support import (
 )
 
 from mockidp.testing import MockIdP
-from tests.oci_support import UNAUTHORIZED, assert_scim_401, new_private_key, signed_request
+from tests.oci_support import (
+    UNAUTHORIZED,
+    assert_scim_401,
+    cli_env,
+    new_private_key,
+    oci_cli_executable,
+    signed_request,
+    write_config_file,
+    write_private_key,
+)
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +66,35 @@ def test_the_sdk_calls_the_admin_api_with_a_upst(idp, keys):
     assert entry.path == "/admin/v1/Me"
     assert entry.status == 200
     assert entry.authorization == "Signature"
+
+
+def test_the_cli_with_auth_security_token(idp, keys, tmp_path):
+    """`oci --auth security_token`: the session config `oci session authenticate` writes, with this UPST."""
+    signer = _signer(idp, keys)
+    (tmp_path / "token").write_text(signer.security_token_container.security_token)
+    key_file = write_private_key(signer.session_key_supplier.get_key_pair()["private"], tmp_path / "session.pem")
+    config = {
+        "tenancy": "ocid1.tenancy.oc1..aaaaaaaaanytenancy",  # not in the signature: the UPST names the domain
+        "region": "us-ashburn-1",
+        "key_file": str(key_file),
+        "security_token_file": str(tmp_path / "token"),
+        "fingerprint": "00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00",
+    }
+    command = [
+        oci_cli_executable(),
+        "identity-domains",
+        "me",
+        "get",
+        "--auth",
+        "security_token",
+        "--endpoint",
+        idp.url,
+        "--config-file",
+        str(write_config_file(tmp_path, config)),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, env=cli_env(tmp_path), timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["data"]["user-name"] == SERVICE_USER
 
 
 def test_a_revoked_upst_is_refused(idp, keys):
