@@ -503,6 +503,10 @@ class MockIdP:
     def remove_resource(self, audience: str) -> None:
         self.control.call("DELETE", f"/resources/{urllib.parse.quote(audience, safe='')}")
 
+    def client_metadata(self) -> list[dict[str, Any]]:
+        """The Client ID Metadata Documents the domain serves from fixtures and those it fetched (still cached)."""
+        return self.control.call("GET", "/client-metadata")["documents"]
+
     def reset(self) -> None:
         """Back to the fixtures: tokens, codes, sessions, faults, journal, clock, keys and run-time changes."""
         self.control.call("POST", "/reset")

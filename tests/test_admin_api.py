@@ -634,3 +634,22 @@ def test_patch_of_a_whole_extension(admin):
         f"Users/{ALICE_ID}", {"op": "remove", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"}
     )
     assert "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User" not in removed.json()
+
+
+def test_run_time_users_and_groups_are_bounded(admin, monkeypatch):
+    from mockidp.core.admin import groups, users
+
+    monkeypatch.setattr(users, "MAX_CREATED", 1)  # the server runs in this process: a smaller bound to reach
+    monkeypatch.setattr(groups, "MAX_GROUPS", 1)
+    assert admin.post("Users", new_user("one@example.com")).status_code == 201
+    detail = scim_error(
+        admin.post("Users", new_user("two@example.com")), 400, "error.common.validation.quotaExceeded", "tooMany"
+    )
+    assert "1 users" in detail
+    assert admin.post("Groups", {"schemas": [GROUP_SCHEMA], "displayName": "One"}).status_code == 201
+    scim_error(
+        admin.post("Groups", {"schemas": [GROUP_SCHEMA], "displayName": "Two"}),
+        400,
+        "error.common.validation.quotaExceeded",
+        "tooMany",
+    )

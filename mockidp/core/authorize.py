@@ -146,17 +146,21 @@ def check_target(domain: IdentityDomain, params: Mapping[str, str]) -> Target:
     if not client_id:
         raise ErrorPage("invalid_request", "The authorization request has no client_id parameter.")
     redirect_uri = params.get("redirect_uri") or ""
-    client = domain.client(client_id)
+    try:
+        client = domain.client(client_id)
+    except OAuthError as exc:  # a client metadata document that cannot be used: shown, never redirected
+        raise ErrorPage(exc.error, exc.description) from None
     if client is None:
         raise invalid_redirect(client_id, redirect_uri, f"no client with client_id {client_id!r} in this domain")
     if not redirect_uri:
         # [choice] OpenID Connect requires redirect_uri; mockidp requires it for plain OAuth requests too.
         raise invalid_redirect(client_id, redirect_uri, "the request has no redirect_uri parameter")
-    if redirect_uri not in client.redirect_uris:
+    if not client.allows_redirect(redirect_uri):
         raise invalid_redirect(
             client_id,
             redirect_uri,
-            f"{redirect_uri!r} is not exactly one of the client's redirect_uris: {', '.join(client.redirect_uris)}",
+            f"{redirect_uri!r} is not exactly one of the client's redirect_uris: {', '.join(client.redirect_uris)}"
+            + (" (its metadata document's; loopback ones match on any port)" if client.metadata_url else ""),
         )
     types = frozenset((params.get("response_type") or "").split())
     default_mode = "fragment" if types & {"token", "id_token"} else "query"
@@ -194,8 +198,10 @@ def validate(domain: IdentityDomain, target: Target, params: Mapping[str, str]) 
     if types & {"token", "id_token"} and IMPLICIT not in client.grant_types:
         raise unauthorized_client(f"client {client.client_id} is not allowed grant type 'implicit' ({raw_type})")
 
+    resource = params.get("resource")
     scope = params.get("scope") or ""
-    scopes = domain.scopes.resolve(client, scope)
+    scopes = domain.scopes.resolve(client, scope, resource=resource)
+    scope = " ".join(scopes.items)  # fully qualified when `resource` named the resource app (RFC 8707)
     if "id_token" in types and not scopes.has("openid"):
         raise invalid_request(f"The response_type {raw_type} returns an ID token: add openid to the scope.")
     if types & {"token", "id_token"} and scopes.multi:

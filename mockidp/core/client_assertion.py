@@ -31,7 +31,8 @@ USED_JTI = "client_assertion_jti"  # store namespace: "<client_id> <jti>" -> {"e
 
 
 def accepted_audiences(urls: Urls) -> list[str]:
-    found = [urls.issuer]
+    """What an assertion's aud may name: the issuer (or the one before a change), or an assertion endpoint."""
+    found = list(urls.issuers)
     for path in AUDIENCE_PATHS:
         found.extend(dict.fromkeys((urls.endpoint(path), urls.base + path)))
     return found

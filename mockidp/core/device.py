@@ -65,7 +65,7 @@ def start(domain: IdentityDomain, urls: Urls, params: Mapping[str, str], authori
         raise unauthorized_client(
             f"client {client.client_id} is not allowed grant type {DEVICE_CODE!r}; add it to its grant_types"
         )
-    scopes = domain.scopes.resolve(client, params.get("scope"))
+    scopes = domain.scopes.resolve(client, params.get("scope"), resource=params.get("resource"))
     device_code, expires_at = secrets.token_urlsafe(32), domain.clock.now() + EXPIRES_IN
     user_code = _new_user_code()
     while not domain.store.add(BY_USER_CODE, user_code, {"device_code": device_code}, expires_at=expires_at + GRACE):

@@ -21,7 +21,7 @@ ENDPOINTS = {
 }
 
 
-def openid_configuration(urls: Urls) -> dict[str, Any]:
+def openid_configuration(urls: Urls, *, client_id_metadata_documents: bool = False) -> dict[str, Any]:
     doc: dict[str, Any] = {"issuer": urls.issuer}
     doc.update({name: urls.endpoint(path) for name, path in ENDPOINTS.items()})
     doc.update({f"secure_{name}": urls.base + path for name, path in ENDPOINTS.items()})
@@ -62,20 +62,22 @@ def openid_configuration(urls: Urls) -> dict[str, Any]:
             "idcs_logout_v3": "supported",
         }
     )
+    if client_id_metadata_documents:  # draft-ietf-oauth-client-id-metadata-document §5
+        doc["client_id_metadata_document_supported"] = True
     return doc
 
 
-def oauth_authorization_server(urls: Urls) -> dict[str, Any]:
-    doc = openid_configuration(urls)
+def oauth_authorization_server(urls: Urls, *, client_id_metadata_documents: bool = False) -> dict[str, Any]:
+    doc = openid_configuration(urls, client_id_metadata_documents=client_id_metadata_documents)
     doc["token_endpoint_auth_methods_supported"] = [*doc["token_endpoint_auth_methods_supported"], "none"]
     doc["code_challenge_methods_supported"] = ["S256"]
     return doc
 
 
-def idcs_configuration(urls: Urls) -> dict[str, Any]:
+def idcs_configuration(urls: Urls, *, client_id_metadata_documents: bool = False) -> dict[str, Any]:
     """The IDCS wrapper; Oracle's SDKs read `["openid-configuration"]["token_endpoint"]` from it."""
     return {
         "configuration": {"version": "1"},
         "access-configuration": {"diagnostic-level": "None", "access-token-signing-alg": "RS256"},
-        "openid-configuration": openid_configuration(urls),
+        "openid-configuration": openid_configuration(urls, client_id_metadata_documents=client_id_metadata_documents),
     }

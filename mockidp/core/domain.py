@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from mockidp.core import runtime
+from mockidp.core import cimd, runtime
 from mockidp.core.clock import Clock
 from mockidp.core.fixtures import build_client, build_user, load_fixtures, with_api_keys, with_keys
 from mockidp.core.keys import KeyRing, SigningKey, load_or_create
@@ -31,6 +31,12 @@ class Urls:
 
     base: str
     issuer: str
+    previous_issuer: str | None = None  # `[domain] previous_issuer`: still accepted on tokens presented back
+
+    @property
+    def issuers(self) -> tuple[str, ...]:
+        """The issuers whose tokens this domain accepts back: its own, and the one before a change."""
+        return (self.issuer, self.previous_issuer) if self.previous_issuer else (self.issuer,)
 
     @property
     def endpoint_base(self) -> str:
@@ -81,11 +87,17 @@ class IdentityDomain:
         key = load_or_create(Path(directory) / fixtures.domain.signing_key)
         return cls(fixtures, key, store)
 
-    def client(self, client_id: str) -> Client | None:
-        """A client by id: the fixtures', unless the control plane added, replaced or removed it."""
+    def client(self, client_id: str, *, documents: bool = True) -> Client | None:
+        """A client by id: the fixtures', unless the control plane added, replaced or removed it; with client ID
+        metadata documents on (and `documents`), a URL client_id is the client its document describes (`cimd`),
+        or `cimd.ClientMetadataRefused` (an OAuthError) saying why it cannot be."""
         record = self.store.get(runtime.CLIENTS, client_id)
         if record is None:
-            return self.fixtures.clients.get(client_id)
+            found = self.fixtures.clients.get(client_id)
+            if found is None and documents and cimd.looks_like_url(client_id):
+                if self.settings.client_id_metadata_documents:  # a metadata document, or ClientMetadataRefused
+                    return cimd.client(self, client_id)
+            return found
         return self._build(record, lambda values: with_keys(build_client(values), self.fixtures.directory))
 
     def user(self, user_name: str) -> User | None:
@@ -150,7 +162,7 @@ class IdentityDomain:
         urls = self._urls.get(base)
         if urls is None:
             issuer = base if self.settings.issuer == "self" else self.settings.issuer
-            urls = self._urls[base] = Urls(base, issuer)
+            urls = self._urls[base] = Urls(base, issuer, self.settings.previous_issuer or None)
             if len(self._urls) > 64:  # a client varying its Host header must not grow this forever
                 self._urls.pop(next(iter(self._urls)))
         return urls

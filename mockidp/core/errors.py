@@ -70,6 +70,11 @@ def invalid_scope(description: str) -> OAuthError:
     return OAuthError("invalid_scope", description)
 
 
+def invalid_target(description: str) -> OAuthError:
+    """RFC 8707 §2: the `resource` names no resource server this client may get a token for."""
+    return OAuthError("invalid_target", description)
+
+
 def invalid_token(description: str, status: int = 401) -> OAuthError:
     """A bearer token that cannot be used (RFC 6750 §3): the challenge goes in WWW-Authenticate."""
     # RFC 6750 §3: error_description may not contain '"' or '\\'.

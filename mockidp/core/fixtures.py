@@ -95,6 +95,32 @@ def _issuer(value: str) -> str | None:
     return f'must be "self" or an absolute http(s) URL such as {DEFAULT_ISSUER!r}, got {value!r}'
 
 
+def _previous_issuer(value: str) -> str | None:
+    if value == "" or _absolute_http_url(value):
+        return None
+    return f'must be an absolute http(s) URL (the issuer before a change), or "" for none, got {value!r}'
+
+
+def _resource_uri(value: str) -> str | None:
+    """RFC 8707 §2: a resource indicator is an absolute URI with no fragment."""
+    parts = urlsplit(value)
+    if not parts.scheme or "#" in value or not (parts.netloc or parts.path):
+        return f'must be an absolute URI without a fragment, e.g. "https://mcp.example.com/mcp", got {value!r}'
+    return None
+
+
+def _metadata_location(value: str) -> str | None:
+    from mockidp.core.cimd.urls import location_problem  # the CIMD rules live in their package
+
+    return location_problem(value)
+
+
+def _metadata_url(value: str) -> str | None:
+    from mockidp.core.cimd.urls import url_problem
+
+    return url_problem(value)
+
+
 def _absolute_http_url(value: str) -> bool:
     parts = urlsplit(value)
     return parts.scheme in ("http", "https") and bool(parts.netloc)
@@ -205,10 +231,14 @@ DOMAIN_FIELDS = {
     "region": Field(STR, "us-ashburn-1", _token),
     "domain_name": Field(STR, "Default", _nonempty),
     "refresh_token_rotation": Field(BOOL, False),
+    "previous_issuer": Field(STR, "", _previous_issuer),
+    "client_id_metadata_documents": Field(BOOL, False),
+    "trusted_metadata_locations": Field(STRS, [], item_check=_metadata_location),
 }
 RESOURCE_FIELDS = {
     "name": Field(STR, check=_nonempty),
-    "audience": Field(STR, check=_token),
+    "audience": Field(STR, None, _token),  # required unless `resource` is given, which then serves as audience
+    "resource": Field(STR, None, _resource_uri),
     "secondary_audiences": Field(STRS, [], item_check=_token),
     "scopes": Field(STRS, check=lambda v: None if v else "must list at least one scope", item_check=_token),
 }
@@ -279,12 +309,17 @@ TRUST_FIELDS = {
     "client_claim_values": Field(STRS, []),
     "impersonation": Field(TABLES, [], item_fields=IMPERSONATION_FIELDS),
 }
+CLIENT_METADATA_FIELDS = {
+    "url": Field(STR, check=_metadata_url),  # the client_id the document is served for
+    "file": Field(STR, check=_nonempty),  # relative to the fixture directory, in a sub-folder
+}
 LIST_SECTIONS = {
     "resources": RESOURCE_FIELDS,
     "clients": CLIENT_FIELDS,
     "users": USER_FIELDS,
     "codes": CODE_FIELDS,
     "trusts": TRUST_FIELDS,
+    "client_metadata": CLIENT_METADATA_FIELDS,
     "groups": GROUP_FIELDS,
 }
 SECTIONS = ("domain", *LIST_SECTIONS)
@@ -360,7 +395,21 @@ def _kind_of(value: Any) -> str:
 
 
 def build_resource(values: dict[str, Any]) -> Resource:
-    return Resource(values["name"], values["audience"], tuple(values["secondary_audiences"]), tuple(values["scopes"]))
+    audience = values.get("audience") or values.get("resource") or ""
+    return Resource(
+        values["name"],
+        audience,
+        tuple(values["secondary_audiences"]),
+        tuple(values["scopes"]),
+        values.get("resource"),
+    )
+
+
+def resource_problems(values: dict[str, Any]) -> list[tuple[str, str]]:
+    """What is wrong with a resource beyond its types: (key path below the resource, message) pairs."""
+    if values.get("audience") is None and values.get("resource") is None:
+        return [("audience", "give the audience (what tokens carry in aud), or resource (an RFC 8707 resource URI)")]
+    return []
 
 
 def build_client(values: dict[str, Any]) -> Client:
@@ -592,6 +641,7 @@ ID_KEYS = {
     "users": "user_name",
     "codes": "code",
     "trusts": "issuer",
+    "client_metadata": "url",
     "groups": "display_name",
 }
 
@@ -622,6 +672,8 @@ def _read(directory: Path) -> tuple[Fixtures | None, list[Problem]]:
 
     domain_file = next(iter(merged.domain_origin.values()), "(domain)")
     domain_values = read_table(merged.domain, DOMAIN_FIELDS, domain_file, "domain", problems)
+    if domain_values:
+        domain_values["trusted_metadata_locations"] = tuple(domain_values["trusted_metadata_locations"])
     domain = DomainSettings(**domain_values) if domain_values else DomainSettings()
 
     checked: dict[str, list[tuple[str, str, Any]]] = {}
@@ -636,7 +688,15 @@ def _read(directory: Path) -> tuple[Fixtures | None, list[Problem]]:
     resources = [build_resource(v) for _, _, v in checked["resources"]]
     catalog = ScopeCatalog(resources, domain.tenant or "idcs-check")
     scope_owner: dict[str, str] = {}
-    for (file, path, _), resource in zip(checked["resources"], resources, strict=True):
+    named_by: dict[str, str] = {}
+    for (file, path, values), resource in zip(checked["resources"], resources, strict=True):
+        for key, message in resource_problems(values):
+            problems.append(Problem(file, f"{path}.{key}", message))
+        if resource.resource is not None:
+            if resource.resource in named_by:
+                message = f"{resource.resource!r} already names resource {named_by[resource.resource]!r}"
+                problems.append(Problem(file, f"{path}.resource", message))
+            named_by[resource.resource] = resource.name
         for value in resource.scopes:
             qualified = resource.audience + value
             if qualified in scope_owner:
@@ -697,8 +757,48 @@ def _read(directory: Path) -> tuple[Fixtures | None, list[Problem]]:
             problems.append(Problem(file, f"{path}.{key}", message))
         trusts.append(replace(trust, keys=keys))
 
-    fixtures = Fixtures(directory, domain, tuple(resources), clients, users, codes, tuple(trusts), groups)
+    client_metadata = _client_metadata(directory, domain, checked["client_metadata"], problems)
+    fixtures = Fixtures(
+        directory, domain, tuple(resources), clients, users, codes, tuple(trusts), client_metadata, groups
+    )
     return (None if problems else fixtures), problems
+
+
+def _client_metadata(
+    directory: Path, domain: DomainSettings, entries: list[tuple[str, str, Any]], problems: list[Problem]
+) -> dict[str, Path]:
+    """`[[client_metadata]]`: Client ID Metadata Documents served from files; each is checked as if fetched."""
+    from mockidp.core.cimd.document import DocumentRefused, parse_document
+
+    found: dict[str, Path] = {}
+    for file, path, values in entries:
+        if not domain.client_id_metadata_documents:
+            problems.append(
+                Problem(file, path, "set [domain] client_id_metadata_documents = true to use client metadata documents")
+            )
+            continue
+        name = Path(values["file"])
+        local = directory / name
+        if name.is_absolute() or ".." in name.parts or len(name.parts) < 2:
+            problems.append(
+                Problem(
+                    file,
+                    f"{path}.file",
+                    f'must be a relative path in a sub-folder, e.g. "cimd/client.json" (top-level *.json files '
+                    f"are fixtures), got {values['file']!r}",
+                )
+            )
+            continue
+        try:
+            parse_document(values["url"], local.read_bytes())
+        except OSError as exc:
+            problems.append(Problem(file, f"{path}.file", f"cannot be read: {exc.strerror or exc}"))
+            continue
+        except DocumentRefused as exc:
+            problems.append(Problem(file, f"{path}.file", str(exc)))
+            continue
+        found[values["url"]] = local
+    return found
 
 
 def _groups(

@@ -57,7 +57,10 @@ MAX_TTL = 31536000
 def mint(domain: IdentityDomain, urls: Urls, raw: Any) -> dict[str, Any]:
     """A token as asked for: `{"token", "header", "claims"}`, or ControlError saying what is wrong."""
     request = _check(raw)
-    client = domain.client(request["client_id"])
+    try:
+        client = domain.client(request["client_id"])
+    except OAuthError as exc:  # a client metadata document that cannot be used
+        raise ControlError(400, f"client_id: {exc.description}") from None
     if client is None:
         raise ControlError(400, f"client_id: there is no client {request['client_id']!r} in this identity domain.")
     user = None

@@ -36,7 +36,7 @@ def introspect(
         raise invalid_request("token_type_hint must be access_token or refresh_token.")
     if token.count(".") == 2:
         try:
-            return {**verify_token(domain, token), "active": True, "token_type": "JWT"}
+            return {**verify_token(domain, token, urls=urls), "active": True, "token_type": "JWT"}
         except TokenRejected:
             return dict(INACTIVE)
     record = refresh_tokens.find(domain, token)

@@ -12,16 +12,18 @@ from typing import TYPE_CHECKING, Any
 
 from mockidp.core import runtime, sessions
 from mockidp.core.authorize import add_query
-from mockidp.core.errors import ErrorPage
+from mockidp.core.errors import ErrorPage, OAuthError
 from mockidp.core.tokens import TokenRejected, verify_token
 
 if TYPE_CHECKING:
-    from mockidp.core.domain import IdentityDomain
+    from mockidp.core.domain import IdentityDomain, Urls
 
 
-def logout(domain: IdentityDomain, params: Mapping[str, str], session_id: str | None) -> str | None:
+def logout(
+    domain: IdentityDomain, params: Mapping[str, str], session_id: str | None, urls: Urls | None = None
+) -> str | None:
     """End the session; the URL to send the browser to, or None to show the signed-out page."""
-    hint = _hint_claims(domain, params.get("id_token_hint") or None)
+    hint = _hint_claims(domain, params.get("id_token_hint") or None, urls)
     redirect = None
     uri = params.get("post_logout_redirect_uri") or None
     if uri is not None:
@@ -34,12 +36,12 @@ def logout(domain: IdentityDomain, params: Mapping[str, str], session_id: str | 
     return redirect
 
 
-def _hint_claims(domain: IdentityDomain, hint: str | None) -> dict[str, Any] | None:
+def _hint_claims(domain: IdentityDomain, hint: str | None, urls: Urls | None) -> dict[str, Any] | None:
     if hint is None:
         return None
     try:
         # An expired ID token is a fine hint (RP-Initiated Logout §2): it still says who and for which client.
-        return verify_token(domain, hint, tok_type="IT", allow_expired=True)
+        return verify_token(domain, hint, tok_type="IT", allow_expired=True, urls=urls)
     except TokenRejected as exc:
         raise ErrorPage("invalid_request", f"The id_token_hint cannot be used: {exc}") from None
 
@@ -50,7 +52,10 @@ def _check_registered(domain: IdentityDomain, uri: str, client_id: str | None, h
         raise ErrorPage("invalid_request", f"The client_id {client_id} is not the client of the id_token_hint.")
     client_id = client_id or hinted
     if client_id is not None:
-        client = domain.client(client_id)
+        try:
+            client = domain.client(client_id)
+        except OAuthError as exc:
+            raise ErrorPage(exc.error, exc.description) from None
         if client is None or uri not in client.post_logout_redirect_uris:
             raise ErrorPage(
                 "invalid_request",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from mockidp.core import ids
 from mockidp.core.verification_keys import ApiSigningKey, VerificationKey
@@ -34,6 +35,15 @@ KNOWN_GRANTS = (
 )
 
 
+def loopback_without_port(uri: str) -> str | None:
+    """An http redirect URI on 127.0.0.1, [::1] or localhost with its port left out; None for any other URI."""
+    parts = urlsplit(uri)
+    host = parts.hostname
+    if parts.scheme != "http" or host not in ("127.0.0.1", "::1", "localhost"):
+        return None
+    return parts._replace(netloc=f"[{host}]" if ":" in host else host).geturl()
+
+
 @dataclass(frozen=True)
 class DomainSettings:
     tenant: str | None = None  # None: derived from the signing key, so it stays the same across restarts
@@ -47,14 +57,22 @@ class DomainSettings:
     region: str = "us-ashburn-1"
     domain_name: str = "Default"
     refresh_token_rotation: bool = False  # each refresh token single use; reuse revokes its family
+    previous_issuer: str = ""  # the issuer before a change: its tokens stay valid where they are presented back
+    client_id_metadata_documents: bool = False  # a client_id that is a trusted URL names a metadata document
+    trusted_metadata_locations: tuple[str, ...] = ()  # URL prefixes such client_ids must start with
 
 
 @dataclass(frozen=True)
 class Resource:
+    """An OAuth resource app. `audience` is what tokens carry in `aud` and what fully qualified scopes start
+    with; `resource` is what an RFC 8707 `resource` parameter names the app by (a fixture that gives only
+    `resource` has it as its audience too)."""
+
     name: str
     audience: str
     secondary_audiences: tuple[str, ...] = ()
     scopes: tuple[str, ...] = ()
+    resource: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,10 +92,22 @@ class Client:
     refresh_token_rotation: bool | None = None  # None: the domain's setting
     keys: tuple[VerificationKey, ...] = field(default=(), compare=False, repr=False)  # read from the two files
 
+    metadata_url: str | None = None  # set for a client described by a Client ID Metadata Document (its client_id)
+
     @property
     def is_public(self) -> bool:
         """No way to authenticate: no secret and no key (a key client is confidential, via private_key_jwt)."""
-        return self.client_secret is None and self.public_key is None and self.jwks is None
+        return self.client_secret is None and self.public_key is None and self.jwks is None and not self.keys
+
+    def allows_redirect(self, uri: str) -> bool:
+        """Exact match; for a metadata-document client a loopback redirect URI also matches on any port
+        (RFC 8252 §7.3), since native apps listen on a port chosen at run time."""
+        if uri in self.redirect_uris:
+            return True
+        if self.metadata_url is None:
+            return False
+        portless = loopback_without_port(uri)
+        return portless is not None and any(loopback_without_port(own) == portless for own in self.redirect_uris)
 
     @property
     def guid(self) -> str:
@@ -196,4 +226,5 @@ class Fixtures:
     users: dict[str, User] = field(default_factory=dict)
     codes: dict[str, FixedCode] = field(default_factory=dict)
     trusts: tuple[Trust, ...] = ()
+    client_metadata: dict[str, Path] = field(default_factory=dict)  # CIMD url -> local file that serves it
     groups: tuple[Group, ...] = ()

@@ -28,7 +28,7 @@ def revoke(
         raise invalid_request("The token parameter is required.")
     if token.count(".") == 2:
         try:
-            claims = verify_token(domain, token)
+            claims = verify_token(domain, token, urls=urls)
         except TokenRejected:
             return  # RFC 7009 §2.2: an invalid token needs no revoking
         _same_client(claims.get("client_id"), client.client_id)

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 CLIENTS, USERS, RESOURCES = "runtime_clients", "runtime_users", "runtime_resources"
 REVISION_NS, RESOURCES_REVISION = "runtime", "resources"
 GROUPS_REVISION = "groups"  # bumped by every admin-API group change (mockidp.core.admin.groups)
+USERS_REVISION = "users"  # bumped by every change of a run-time user (here and in mockidp.core.admin.users)
 _SOURCE = "body"  # stands where fixture problems name the file
 
 
@@ -113,6 +114,7 @@ def describe_resource(resource: Resource, source: str) -> dict[str, Any]:
     return {
         "name": resource.name,
         "audience": resource.audience,
+        "resource": resource.resource,
         "secondary_audiences": list(resource.secondary_audiences),
         "scopes": list(resource.scopes),
         "source": source,
@@ -138,7 +140,7 @@ def put_client(domain: IdentityDomain, client_id: str, raw: Any) -> tuple[Client
         ]
     if problems or client is None:
         raise ControlError(400, f"The client {client_id!r} was refused: {problems[0]}", problems)
-    created = domain.client(client_id) is None
+    created = domain.client(client_id, documents=False) is None
     _put(domain, CLIENTS, client_id, values)
     return client, created
 
@@ -181,7 +183,7 @@ def put_resource(domain: IdentityDomain, audience: str, raw: Any) -> tuple[Resou
 
 
 def remove_client(domain: IdentityDomain, client_id: str) -> None:
-    if domain.client(client_id) is None:
+    if domain.client(client_id, documents=False) is None:
         raise ControlError(404, f"There is no client {client_id!r} in this identity domain.")
     _remove(domain, CLIENTS, client_id, client_id in domain.fixtures.clients)
 
@@ -233,6 +235,8 @@ def _put(domain: IdentityDomain, namespace: str, key: str, values: dict[str, Any
     domain.store.put(namespace, key, {"rev": uuid.uuid4().hex, "values": values})
     if namespace == RESOURCES:
         _bump_resources(domain)
+    elif namespace == USERS:
+        bump_users(domain)
 
 
 def _remove(domain: IdentityDomain, namespace: str, key: str, in_fixtures: bool) -> None:
@@ -242,6 +246,18 @@ def _remove(domain: IdentityDomain, namespace: str, key: str, in_fixtures: bool)
         domain.store.delete(namespace, key)
     if namespace == RESOURCES:
         _bump_resources(domain)
+    elif namespace == USERS:
+        bump_users(domain)
+
+
+def bump_users(domain: IdentityDomain) -> None:
+    """Say that run-time users changed (what caches of user lists key on)."""
+    domain.store.put(REVISION_NS, USERS_REVISION, {"rev": uuid.uuid4().hex})
+
+
+def users_revision(domain: IdentityDomain) -> str:
+    record = domain.store.get(REVISION_NS, USERS_REVISION)
+    return record["rev"] if record else "fixtures"
 
 
 def _bump_resources(domain: IdentityDomain) -> None:

@@ -8,6 +8,13 @@
 - OIDC scopes need no grant. `urn:opc:resource:expiry=N` asks for an N-second access token.
 - Scopes of more than one resource need `urn:opc:resource:multiresourcescope`, which then yields one
   access token per resource (`tokenResponses`, per the Scopes page of the identity-domain guide).
+- `resource` (RFC 8707) names one resource app, by its `resource` key or else its audience. Its scopes may then
+  be asked for short (`read`) or fully qualified; every resource scope asked for must be its own. The token's
+  `aud` is that app's audience (which is its `resource` when it declares no audience). An unknown resource, or
+  one the client has no allowed scope of, is `invalid_target`. [choice] With `resource` and no scope of it in
+  the request (e.g. only `openid`, or no scope at all), the token carries every scope of that resource the
+  client is allowed; `urn:opc:idm:*` and multi-resource scopes cannot be combined with `resource`.
+  Granted items are kept fully qualified, so a code or refresh token redeemed later resolves the same way.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from mockidp.core.errors import invalid_request, invalid_scope, unauthorized_client
+from mockidp.core.errors import invalid_request, invalid_scope, invalid_target, unauthorized_client
 from mockidp.core.model import Client, Resource, User
 
 OIDC_SCOPES = (
@@ -97,9 +104,14 @@ class ScopeCatalog:
     def __init__(self, resources: Iterable[Resource], tenant: str) -> None:
         self.resources = tuple(resources)
         self._by_qualified: dict[str, tuple[int, str]] = {}
+        self._by_indicator: dict[str, Resource] = {}
         for index, resource in enumerate(self.resources):
             for value in resource.scopes:
                 self._by_qualified[resource.audience + value] = (index, value)
+            self._by_indicator.setdefault(resource.audience, resource)
+        for resource in self.resources:  # a `resource` key wins over another app's audience
+            if resource.resource is not None:
+                self._by_indicator[resource.resource] = resource
         self.idm_audiences = (f"https://{tenant}.identity.oraclecloud.com", f"urn:opc:lbaas:logicalguid={tenant}")
 
     def lookup(self, qualified: str) -> tuple[Resource, str] | None:
@@ -112,8 +124,29 @@ class ScopeCatalog:
             roles += ["Authenticated", *user.app_roles]
         return _unique(scope for role in roles for scope in APP_ROLE_SCOPES.get(role, ()))
 
-    def resolve(self, client: Client, requested: str | None, user: User | None = None) -> GrantedScopes:
-        """Decide what a request's `scope` grants to this client (and user), or raise the IDCS error."""
+    def target(self, client: Client, indicator: str) -> Resource:
+        """The resource app an RFC 8707 `resource` parameter names, if this client may use it; else invalid_target."""
+        resource = self._by_indicator.get(indicator)
+        if resource is None:
+            known = ", ".join(repr(r.resource or r.audience) for r in self.resources) or "none"
+            raise invalid_target(
+                f"The resource {indicator!r} is not a resource server of this identity domain; "
+                f"name one by its resource or audience ({known})."
+            )
+        if not any(resource.audience + value in client.allowed_scopes for value in resource.scopes):
+            raise invalid_target(
+                f"Client {client.client_id} may not get tokens for resource {indicator!r}: none of that "
+                "resource's scopes is in its allowed_scopes."
+            )
+        return resource
+
+    def resolve(
+        self, client: Client, requested: str | None, user: User | None = None, resource: str | None = None
+    ) -> GrantedScopes:
+        """Decide what a request's `scope` (and `resource`, RFC 8707) grants to this client (and user), or raise
+        the IDCS error."""
+        if resource is not None:
+            requested = self._for_target(client, self.target(client, resource), requested)
         items = _unique((requested or "").split())
         if not items:
             raise invalid_request(
@@ -175,8 +208,59 @@ class ScopeCatalog:
             resources.append(ResourceScopes(self.idm_audiences, ()))
         return GrantedScopes(tuple(granted_items), tuple(_unique(oidc)), tuple(resources), expiry, multi)
 
-    def narrow(self, granted: GrantedScopes, client: Client, requested: str | None, user: User | None) -> GrantedScopes:
-        """Scopes for a refresh: the original grant, or a subset of it when the client asks (RFC 6749 §6)."""
+    def _for_target(
+        self, client: Client, target: Resource, requested: str | None, default: Iterable[str] | None = None
+    ) -> str:
+        """The request's scope with `target`'s scopes fully qualified; refuses scopes of anything else. When it
+        names none of them, `default` (else every scope of `target` the client is allowed) is added."""
+        items: list[str] = []
+        own = False
+        for item in _unique((requested or "").split()):
+            if item in OIDC_SCOPES or item.startswith(EXPIRY_PREFIX):
+                items.append(item)
+                continue
+            if item == MULTI_RESOURCE or item.startswith(IDM_PREFIX):
+                raise invalid_scope(
+                    f'The scope "{item}" is not a scope of resource {target.resource or target.audience!r}; '
+                    "with the resource parameter, ask only for that resource's scopes (and OpenID scopes)."
+                )
+            if item in target.scopes:
+                item = target.audience + item
+            found = self.lookup(item)
+            if found is None or found[0] is not target:
+                raise invalid_scope(
+                    f'The scope "{item}" is not a scope of resource {target.resource or target.audience!r}; '
+                    f"its scopes are {', '.join(target.scopes)} (short, or fully qualified as "
+                    f'"{target.audience}{target.scopes[0]}").'
+                )
+            items.append(item)
+            own = True
+        if not own:  # [choice] every scope of the resource the client is allowed
+            allowed = [target.audience + v for v in target.scopes if target.audience + v in client.allowed_scopes]
+            items += allowed if default is None else default
+        return " ".join(items)
+
+    def narrow(
+        self,
+        granted: GrantedScopes,
+        client: Client,
+        requested: str | None,
+        user: User | None,
+        resource: str | None = None,
+    ) -> GrantedScopes:
+        """Scopes for a refresh: the original grant, or a subset of it when the client asks (RFC 6749 §6);
+        with `resource`, only the part of it for that resource (RFC 8707 §2.2)."""
+        if resource is not None:
+            target = self.target(client, resource)
+            kept = [item for item in granted.items if self._belongs(item, target)]
+            if not any(self.lookup(item) for item in kept):
+                raise invalid_target(
+                    f"The original grant has no scope of resource {resource!r}, so a token for it cannot be "
+                    f"issued from this grant (granted: {' '.join(granted.items)})."
+                )
+            granted = self.resolve(client, " ".join(kept), user)
+            if requested:
+                requested = self._for_target(client, target, requested, [i for i in kept if self.lookup(i)])
         if not requested:
             return self.resolve(client, " ".join(granted.items), user)
         extra = [item for item in _unique(requested.split()) if item not in granted.items]
@@ -186,6 +270,13 @@ class ScopeCatalog:
                 "keep or narrow the original scopes."
             )
         return self.resolve(client, requested, user)
+
+    def _belongs(self, item: str, target: Resource) -> bool:
+        """Whether a granted item is for `target` (resource scopes) or for no resource (OpenID and expiry)."""
+        found = self.lookup(item)
+        if found is not None:
+            return found[0] is target
+        return item in OIDC_SCOPES or item.startswith(EXPIRY_PREFIX)
 
     def _custom(self, audience: str, values: list[str]) -> ResourceScopes:
         resource = next(r for r in self.resources if r.audience == audience)

@@ -98,10 +98,16 @@ class TokenRejected(Exception):
 
 
 def verify_token(
-    domain: IdentityDomain, token: str, *, tok_type: str = "AT", allow_expired: bool = False
+    domain: IdentityDomain,
+    token: str,
+    *,
+    tok_type: str = "AT",
+    allow_expired: bool = False,
+    urls: Urls | None = None,
 ) -> dict[str, Any]:
     """The claims of a token this domain issued and that is still good now, or `TokenRejected`.
-    `allow_expired` accepts a token past its `exp` (an `id_token_hint` at logout may be expired)."""
+    `allow_expired` accepts a token past its `exp` (an `id_token_hint` at logout may be expired). With `urls`,
+    its `iss` must be the domain's issuer or `previous_issuer` (a token from before an issuer change)."""
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError:
@@ -128,6 +134,9 @@ def verify_token(
         raise TokenRejected(f"The token is malformed: {exc}.") from None
     if claims.get("tenant", domain.tenant) != domain.tenant:  # e.g. two domains whose fixtures share a key
         raise TokenRejected(f"The token was issued by another identity domain ({claims.get('tenant')}).")
+    if urls is not None and claims.get("iss") not in urls.issuers:
+        accepted = " or ".join(repr(issuer) for issuer in urls.issuers)
+        raise TokenRejected(f"The token's iss {claims.get('iss')!r} is not this identity domain's issuer ({accepted}).")
     if claims.get("tok_type", "AT") != tok_type:
         raise TokenRejected(
             f"The token is not an {'access' if tok_type == 'AT' else 'ID'} token (tok_type {claims.get('tok_type')!r})."

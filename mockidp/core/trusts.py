@@ -72,7 +72,7 @@ def find_trust(domain: IdentityDomain, urls: Urls, issuer: Any) -> Trust | None:
     if not isinstance(issuer, str):
         return None
     trust = domain.trusts.get(issuer)
-    if trust is None and issuer == urls.issuer:
+    if trust is None and issuer in urls.issuers:
         trust = domain.trusts.get("self")
     return trust
 
@@ -92,7 +92,7 @@ def accept(domain: IdentityDomain, urls: Urls, client: Client, token: str, what:
             f"Client {client.client_id} may not use trust {trust.name!r}; it is limited to clients "
             f"{', '.join(trust.clients)}."
         )
-    claims = _verified(domain, token, header, unverified, trust, what)
+    claims = _verified(domain, urls, token, header, unverified, trust, what)
     if trust.client_claim is not None:
         held = claims.get(trust.client_claim)
         held_values = [_as_text(v) for v in (held if isinstance(held, list) else [held]) if v is not None]
@@ -105,14 +105,20 @@ def accept(domain: IdentityDomain, urls: Urls, client: Client, token: str, what:
 
 
 def _verified(
-    domain: IdentityDomain, token: str, header: dict[str, Any], unverified: dict[str, Any], trust: Trust, what: str
+    domain: IdentityDomain,
+    urls: Urls,
+    token: str,
+    header: dict[str, Any],
+    unverified: dict[str, Any],
+    trust: Trust,
+    what: str,
 ) -> dict[str, Any]:
     if trust.is_self:
         tok_type = unverified.get("tok_type", "AT")
         if tok_type not in ("AT", "IT"):
             raise AssertionRejected(f"The {what} is a {tok_type!r} token; an access or ID token is needed.")
         try:
-            return verify_token(domain, token, tok_type=tok_type)
+            return verify_token(domain, token, tok_type=tok_type, urls=urls)
         except TokenRejected as exc:
             raise AssertionRejected(f"The {what} is not a valid token of this identity domain: {exc}") from None
     claims = verify_with(token, header, trust.keys, what, f"trust {trust.name!r}")

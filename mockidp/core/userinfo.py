@@ -10,17 +10,25 @@ from mockidp.core.errors import OAuthError, invalid_token
 from mockidp.core.tokens import TokenRejected, verify_token
 
 if TYPE_CHECKING:
-    from mockidp.core.domain import IdentityDomain
+    from mockidp.core.domain import IdentityDomain, Urls
 
 
-def userinfo(domain: IdentityDomain, access_token: str | None, on_client: ClientHook | None = None) -> dict[str, Any]:
+def userinfo(
+    domain: IdentityDomain,
+    access_token: str | None,
+    on_client: ClientHook | None = None,
+    urls: Urls | None = None,
+) -> dict[str, Any]:
     if not access_token:
         raise invalid_token("The request has no access token: send it as Authorization: Bearer <token>.")
     try:
-        claims = verify_token(domain, access_token)
+        claims = verify_token(domain, access_token, urls=urls)
     except TokenRejected as exc:
         raise invalid_token(str(exc)) from None
-    client = domain.client(str(claims.get("client_id")))
+    try:
+        client = domain.client(str(claims.get("client_id")))
+    except OAuthError:  # a metadata-document client whose document is gone now: the token still says who
+        client = None
     if on_client is not None and client is not None:
         on_client(client, "access_token")
     if claims.get("sub_type") != "user":

@@ -87,13 +87,18 @@ def load_jwks(path: Path) -> tuple[VerificationKey, ...]:
         raise KeyFileError(f"{path.name} is not valid JSON: {exc}") from None
     if not isinstance(document, dict) or not isinstance(document.get("keys"), list) or not document["keys"]:
         raise KeyFileError(f'{path.name} must be a JWKS: {{"keys": [ ...at least one key... ]}}')
-    keys = []
-    for index, jwk in enumerate(document["keys"]):
-        keys.append(_from_jwk(jwk, f"{path.name}: keys[{index}]"))
+    return keys_from_jwks(document, path.name)
+
+
+def keys_from_jwks(document: Any, where: str) -> tuple[VerificationKey, ...]:
+    """The RSA keys of a JWK Set already parsed (a file's, or a client metadata document's); each needs a kid."""
+    if not isinstance(document, dict) or not isinstance(document.get("keys"), list) or not document["keys"]:
+        raise KeyFileError(f'{where} must be a JWKS: {{"keys": [ ...at least one key... ]}}')
+    keys = [_from_jwk(jwk, f"{where}: keys[{index}]") for index, jwk in enumerate(document["keys"])]
     kids = [key.kid for key in keys]
     duplicates = sorted({kid for kid in kids if kids.count(kid) > 1})
     if duplicates:
-        raise KeyFileError(f"{path.name}: kid {duplicates[0]!r} is used by more than one key")
+        raise KeyFileError(f"{where}: kid {duplicates[0]!r} is used by more than one key")
     return tuple(keys)
 
 

@@ -20,14 +20,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockidp.core import faults, forge, journal, runtime
-from mockidp.core.domain import IdentityDomain
+from mockidp.core import cimd, faults, forge, journal, runtime
+from mockidp.core.domain import IdentityDomain, Urls
 from mockidp.core.errors import ControlError, OAuthError
-from mockidp.web.context import domain_of, urls_of
+from mockidp.web.context import base_url, domain_of
 from mockidp.web.forms import read_body
 from mockidp.web.openapi import openapi_document
 
 PREFIX = "/mockidp/v1"
+JOURNAL_ENDPOINTS = (*faults.ENDPOINTS, cimd.JOURNAL_ENDPOINT, "other")
 MAX_CLOCK_SECONDS = 100 * 366 * 86400
 
 
@@ -69,6 +70,14 @@ async def read_body_or_refuse(request: Request) -> bytes:
 
 def _domain(request: Request) -> IdentityDomain:
     return domain_of(request)
+
+
+def _domain_urls(request: Request) -> Urls:
+    """The domain's URLs as its own endpoints see them: without this mount's /mockidp/v1 in the base (which
+    matters to a minted token's iss when the issuer is "self")."""
+    settings = request.app.state.settings
+    base = base_url(request, settings)
+    return _domain(request).urls(base.removesuffix(PREFIX))
 
 
 # ---------------------------------------------------------------------------------------------- faults
@@ -200,7 +209,7 @@ async def retire_key(request: Request) -> Response:
 
 
 async def mint_token(request: Request) -> Response:
-    return JSONResponse(forge.mint(_domain(request), urls_of(request), await json_body(request)), 201)
+    return JSONResponse(forge.mint(_domain(request), _domain_urls(request), await json_body(request)), 201)
 
 
 # ---------------------------------------------------------------------------------------------- journal
@@ -214,8 +223,8 @@ async def list_requests(request: Request) -> Response:
             400, f"{', '.join(sorted(unknown))}: unknown query parameter; use endpoint, client_id, limit."
         )
     endpoint = query.get("endpoint")
-    if endpoint is not None and endpoint not in (*faults.ENDPOINTS, "other"):
-        raise ControlError(400, f"endpoint: must be one of {', '.join(faults.ENDPOINTS)}, other; got {endpoint!r}.")
+    if endpoint is not None and endpoint not in JOURNAL_ENDPOINTS:
+        raise ControlError(400, f"endpoint: must be one of {', '.join(JOURNAL_ENDPOINTS)}; got {endpoint!r}.")
     limit = query.get("limit")
     if limit is not None and (not limit.isdigit() or not 1 <= int(limit) <= journal.LIMIT):
         raise ControlError(400, f"limit: must be a whole number from 1 to {journal.LIMIT}, got {limit!r}.")
@@ -278,7 +287,7 @@ async def list_clients(request: Request) -> Response:
 async def get_client(request: Request) -> Response:
     domain = _domain(request)
     client_id = request.path_params["client_id"]
-    client = domain.client(client_id)
+    client = domain.client(client_id, documents=False)
     if client is None:
         raise ControlError(404, f"There is no client {client_id!r} in this identity domain.")
     return JSONResponse(runtime.describe_client(client, runtime.source_of(domain, runtime.CLIENTS, client_id)))
@@ -314,6 +323,19 @@ async def put_resource(request: Request) -> Response:
 
 async def delete_resource(request: Request) -> Response:
     runtime.remove_resource(_domain(request), request.path_params["audience"])
+    return Response(status_code=204)
+
+
+# ---------------------------------------------------------------------------------------------- client metadata
+
+
+async def list_client_metadata(request: Request) -> Response:
+    domain = _domain(request)
+    return JSONResponse({"enabled": domain.settings.client_id_metadata_documents, "documents": cimd.listing(domain)})
+
+
+async def forget_client_metadata(request: Request) -> Response:
+    cimd.forget(_domain(request))
     return Response(status_code=204)
 
 
@@ -357,6 +379,8 @@ ROUTES = [
     Route("/resources", list_resources, methods=["GET"]),
     Route("/resources/{audience:path}", put_resource, methods=["PUT"]),
     Route("/resources/{audience:path}", delete_resource, methods=["DELETE"]),
+    Route("/client-metadata", list_client_metadata, methods=["GET"]),
+    Route("/client-metadata", forget_client_metadata, methods=["DELETE"]),
     Route("/reset", reset, methods=["POST"]),
 ]
 

@@ -120,5 +120,5 @@ def _allowed(scope: Scope, origin: str) -> bool:
     client_id = scope.get(CLIENT_KEY)
     if client_id is None:
         return origin in domain.cors_origins
-    client = domain.client(client_id)
+    client = domain.client(client_id, documents=False)  # metadata-document clients have no CORS origins
     return client is not None and origin in client.cors_origins

@@ -7,19 +7,24 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from mockidp.core import discovery
-from mockidp.web.context import urls_of
+from mockidp.web.context import domain_of, urls_of
+
+
+def _cimd(request: Request) -> bool:
+    return domain_of(request).settings.client_id_metadata_documents
 
 
 async def openid_configuration(request: Request) -> Response:
-    return JSONResponse(discovery.openid_configuration(urls_of(request)))
+    return JSONResponse(discovery.openid_configuration(urls_of(request), client_id_metadata_documents=_cimd(request)))
 
 
 async def oauth_authorization_server(request: Request) -> Response:
-    return JSONResponse(discovery.oauth_authorization_server(urls_of(request)))
+    doc = discovery.oauth_authorization_server(urls_of(request), client_id_metadata_documents=_cimd(request))
+    return JSONResponse(doc)
 
 
 async def idcs_configuration(request: Request) -> Response:
-    return JSONResponse(discovery.idcs_configuration(urls_of(request)))
+    return JSONResponse(discovery.idcs_configuration(urls_of(request), client_id_metadata_documents=_cimd(request)))
 
 
 routes = [

@@ -9,7 +9,7 @@ from starlette.routing import Route
 from mockidp.core.logout import logout
 from mockidp.web import pages
 from mockidp.web.browser import clear_session_cookie, redirect, session_id
-from mockidp.web.context import domain_of
+from mockidp.web.context import domain_of, urls_of
 from mockidp.web.forms import FORM, query_params, read_form
 
 
@@ -19,7 +19,7 @@ async def logout_endpoint(request: Request) -> Response:
     if request.method == "POST" and content_type.split(";", 1)[0].strip().lower() == FORM:
         params.update(await read_form(request))
     domain = domain_of(request)
-    target = logout(domain, params, session_id(request))
+    target = logout(domain, params, session_id(request), urls_of(request))
     if target is not None:
         response = redirect(target)
     else:

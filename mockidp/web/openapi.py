@@ -225,7 +225,30 @@ def _schemas() -> Schema:
         "Resource": {
             "type": "object",
             "required": ["audience", "source"],
-            "properties": {"audience": {"type": "string"}},
+            "properties": {"audience": {"type": "string"}, "resource": {"type": ["string", "null"]}},
+        },
+        "ClientMetadataListing": {
+            "type": "object",
+            "required": ["enabled", "documents"],
+            "properties": {
+                "enabled": {"type": "boolean"},
+                "documents": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["url", "source"],
+                        "properties": {
+                            "url": {"type": "string"},
+                            "source": {"enum": ["fixtures", "network"]},
+                            "file": {"type": "string"},
+                            "client_name": {"type": ["string", "null"]},
+                            "fetched_at": {"type": "number"},
+                            "expires_at": {"type": ["number", "null"]},
+                            "document": {"type": "object"},
+                        },
+                    },
+                },
+            },
         },
     }
 
@@ -322,7 +345,9 @@ def openapi_document(server_url: str = "/mockidp/v1") -> dict[str, Any]:
                     )
                 },
                 params=[
-                    _query_param("endpoint", {"enum": [*faults.ENDPOINTS, "other"]}, "only this endpoint"),
+                    _query_param(
+                        "endpoint", {"enum": [*faults.ENDPOINTS, "client_metadata", "other"]}, "only this endpoint"
+                    ),
                     _query_param("client_id", {"type": "string"}, "only this client"),
                     _query_param("limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "only the last N"),
                 ],
@@ -335,6 +360,13 @@ def openapi_document(server_url: str = "/mockidp/v1") -> dict[str, Any]:
         "/clients/{client_id}": client,
         "/resources": resources,
         "/resources/{audience}": resource,
+        "/client-metadata": {
+            "get": _op(
+                "Client ID Metadata Documents: those served from fixtures and those fetched and still cached",
+                {"200": _answer("The documents", _ref("ClientMetadataListing"))},
+            ),
+            "delete": _op("Forget the fetched documents: the next use fetches again", {"204": _answer("Forgotten")}),
+        },
         "/reset": {
             "post": _op(
                 "Back to the fixtures: state, clock, keys, faults, journal, run-time entries", {"204": _answer("Reset")}

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mockidp.core import authorize, device, sessions, signin
+from mockidp.core.errors import OAuthError
 from mockidp.core.signin import PendingSignIn, WrongCredentials
 from mockidp.web import pages
 from mockidp.web.browser import (
@@ -36,7 +37,10 @@ def _page(
     request: Request, pending: PendingSignIn, *, username: str = "", message: str | None = None, status: int = 200
 ) -> Response:
     domain = domain_of(request)
-    client = domain.client(pending.client_id) if pending.client_id else None
+    try:
+        client = domain.client(pending.client_id) if pending.client_id else None
+    except OAuthError:  # a metadata document that went bad during the sign-in: the authorize step will say why
+        client = None
     return pages.sign_in_page(
         tenant=domain.tenant,
         action=request.scope.get("root_path", "") + PATH,

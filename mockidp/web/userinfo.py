@@ -9,7 +9,7 @@ from starlette.routing import Route
 
 from mockidp.core.errors import invalid_request, invalid_token
 from mockidp.core.userinfo import userinfo
-from mockidp.web.context import client_recorder, domain_of
+from mockidp.web.context import client_recorder, domain_of, urls_of
 from mockidp.web.errors import NO_STORE
 from mockidp.web.forms import FORM, query_params, read_form
 
@@ -33,7 +33,7 @@ async def userinfo_endpoint(request: Request) -> Response:
     content_type = request.headers.get("content-type", "")
     if request.method == "POST" and content_type.split(";", 1)[0].strip().lower() == FORM:
         params.update(await read_form(request))
-    claims = userinfo(domain_of(request), bearer_token(request, params), client_recorder(request))
+    claims = userinfo(domain_of(request), bearer_token(request, params), client_recorder(request), urls_of(request))
     return JSONResponse(claims, headers=NO_STORE)
 
 

@@ -47,6 +47,7 @@ GROUP_EXTENSION = "urn:ietf:params:scim:schemas:oracle:idcs:extension:group:Grou
 READ = frozenset({"urn:opc:idm:t.groups", "urn:opc:idm:t.users", "urn:opc:idm:t.user.manager"})
 WRITE = frozenset({"urn:opc:idm:t.groups"})
 MAX_MEMBERS = 10_000
+MAX_GROUPS = 10_000  # [choice] groups in the store at most
 
 CORE = Schema(
     GROUP_SCHEMA,
@@ -309,6 +310,13 @@ def _values_from(domain: IdentityDomain, body: Any, group_id: str | None) -> dic
 def create_group(domain: IdentityDomain, body: Resource, caller: Caller) -> Resource:
     group_id = uuid.uuid4().hex
     values = _values_from(domain, body, None)
+    if domain.store.count(GROUPS) >= MAX_GROUPS:
+        raise errors.ScimError(
+            400,
+            f"This identity domain already holds {MAX_GROUPS} groups changed at run time; delete some or reset it.",
+            "error.common.validation.quotaExceeded",  # [choice]
+            "tooMany",
+        )
     now = domain.clock.now()
     record = {"rev": uuid.uuid4().hex, "values": values, "created": now, "modified": now, "by": caller.reference()}
     domain.store.put(GROUPS, group_id, record)

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 USER_EXTENSION = "urn:ietf:params:scim:schemas:oracle:idcs:extension:user:User"
 ENTERPRISE_EXTENSION = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+MAX_CREATED = 50_000  # [choice] users in the store at most (created or changed over the API or control plane)
 INDEX = "admin_user_ids"  # SCIM id -> {"user_name"} for users the API or control plane wrote
 READ = frozenset({"urn:opc:idm:t.users", "urn:opc:idm:t.user.manager"})
 WRITE = READ
@@ -246,14 +247,14 @@ def _docs(domain: IdentityDomain, group_revision: str) -> dict[str, Resource]:
     cached = domain.cache.get("user-docs")
     if cached is None or cached[0] != group_revision:
         cached = domain.cache["user-docs"] = (group_revision, {})
-    docs = cached[1]
-    if len(docs) > 2 * (len(domain.fixtures.users) + domain.store.count(runtime.USERS)) + 1024:
-        docs.clear()  # revisions of records rewritten since: bounded by the live users
-    return docs
+    return cached[1]
 
 
 def _remember(domain: IdentityDomain, group_revision: str, user: User, record: dict[str, Any] | None) -> Resource:
-    doc = _docs(domain, group_revision)[record["rev"] if record else user.user_name] = _build(domain, user, record)
+    docs = _docs(domain, group_revision)
+    if len(docs) > len(domain.fixtures.users) + 2 * MAX_CREATED + 1024:
+        docs.clear()  # what is left of records rewritten since: the live ones come back as they are read
+    doc = docs[record["rev"] if record else user.user_name] = _build(domain, user, record)
     return doc
 
 
@@ -342,12 +343,11 @@ def common_ocids(domain: IdentityDomain) -> dict[str, str]:
 
 def list_users(domain: IdentityDomain) -> list[Resource]:
     """Every user resource; the list is kept while neither the overlay records nor the groups change."""
-    records = _records(domain)
-    group_revision = groups.revision(domain)
-    key = (group_revision, tuple(sorted((name, record["rev"]) for name, record in records.items())))
+    key = (groups.revision(domain), runtime.users_revision(domain))
     cached = domain.cache.get("user-list")
     if cached is not None and cached[0] == key:
         return cached[1]
+    records = _records(domain)
     found = [to_scim(domain, user, None) for name, user in domain.fixtures.users.items() if name not in records]
     for name, record in records.items():
         user = domain.user(name)
@@ -576,6 +576,13 @@ def _unique(domain: IdentityDomain, user_name: str, user_id: str | None) -> None
 
 def create_user(domain: IdentityDomain, body: Resource, caller: Caller) -> Resource:
     values, extras = values_from(body, None)
+    if domain.store.count(runtime.USERS) >= MAX_CREATED:
+        raise errors.ScimError(
+            400,
+            f"This identity domain already holds {MAX_CREATED} users changed at run time; delete some or reset it.",
+            "error.common.validation.quotaExceeded",  # [choice]
+            "tooMany",
+        )
     _unique(domain, values["user_name"], None)
     values["id"] = uuid.uuid4().hex
     values["ocid"] = ids.stable_ocid("user", values["id"])
@@ -592,6 +599,7 @@ def create_user(domain: IdentityDomain, body: Resource, caller: Caller) -> Resou
     if stored is None or stored["rev"] != record["rev"]:
         raise errors.uniqueness(f"A user with userName {checked['user_name']} already exists.")
     domain.store.put(INDEX, checked["id"], {"user_name": checked["user_name"]})
+    runtime.bump_users(domain)
     return to_scim(domain, build_user(checked), record)
 
 
@@ -619,6 +627,7 @@ def replace_user(domain: IdentityDomain, user_id: str, body: Resource, caller: C
         _drop(domain, user.user_name)
     domain.store.put(runtime.USERS, checked["user_name"], new)
     domain.store.put(INDEX, user.guid, {"user_name": checked["user_name"]})
+    runtime.bump_users(domain)
     return to_scim(domain, build_user(checked), new)
 
 
@@ -647,6 +656,7 @@ def delete_user(domain: IdentityDomain, user_id: str, caller: Caller) -> None:
         raise errors.not_found("User", user_id)
     _drop(domain, found[0].user_name)
     domain.store.delete(INDEX, user_id)
+    runtime.bump_users(domain)
 
 
 USER_TYPE = ResourceType(

@@ -28,6 +28,8 @@ def grant(domain: IdentityDomain, request: TokenRequest) -> dict[str, Any]:
     if user is None:
         raise invalid_grant("The user of this authorization code no longer exists.")
     scopes = domain.scopes.resolve(client, redeemed.scope, user)
+    if request.get("resource") is not None:  # RFC 8707 §2.2: the token for one of the resources granted
+        scopes = domain.scopes.narrow(scopes, client, None, user, request.get("resource"))
     issued = tokens.issue(
         domain,
         request.urls,

@@ -18,5 +18,5 @@ def grant(domain: IdentityDomain, request: TokenRequest) -> Grant:
         raise unauthorized_client(
             f"client {client.client_id} is public; only confidential clients may use client_credentials"
         )
-    scopes = domain.scopes.resolve(client, request.get("scope"))
+    scopes = domain.scopes.resolve(client, request.get("scope"), resource=request.get("resource"))
     return Grant(client, scopes, "client_credentials")

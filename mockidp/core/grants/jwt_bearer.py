@@ -34,7 +34,7 @@ def grant(domain: IdentityDomain, request: TokenRequest) -> Grant:
     except AssertionRejected as exc:
         raise invalid_grant(str(exc)) from None
     client = request.client
-    scopes = domain.scopes.resolve(client, request.get("scope"), user)
+    scopes = domain.scopes.resolve(client, request.get("scope"), user, request.get("resource"))
     # [choice] amr/idp_name of a session that began with an assertion.
     session = Session.start(domain.clock.now(), domain.settings.session_ttl, amr=("JWT",), idp_name="JWTAssertion")
     return Grant(
@@ -48,8 +48,8 @@ def _asserted_user(domain: IdentityDomain, request: TokenRequest) -> User:
     iss = unverified.get("iss")
     if iss == client.client_id:
         return _client_signed(domain, urls, request, assertion, header)
-    if iss == urls.issuer:  # always accepted, as the sign-in API does; a "self" trust is for token exchange
-        return _own_id_token(domain, assertion)
+    if iss in urls.issuers:  # always accepted, as the sign-in API does; a "self" trust is for token exchange
+        return _own_id_token(domain, urls, assertion)
     return trusts.accept(domain, urls, client, assertion, WHAT)
 
 
@@ -65,9 +65,9 @@ def _client_signed(domain: IdentityDomain, urls: Urls, request: TokenRequest, as
     return _named_user(domain, claims.get("sub"))
 
 
-def _own_id_token(domain: IdentityDomain, assertion: str) -> User:
+def _own_id_token(domain: IdentityDomain, urls: Urls, assertion: str) -> User:
     try:
-        claims = verify_token(domain, assertion, tok_type="IT")
+        claims = verify_token(domain, assertion, tok_type="IT", urls=urls)
     except TokenRejected as exc:
         raise AssertionRejected(f"The assertion is not a valid ID token of this identity domain: {exc}") from None
     return _named_user(domain, claims.get("sub"))

@@ -22,7 +22,7 @@ def grant(domain: IdentityDomain, request: TokenRequest) -> Grant:
         raise OAuthError("invalid_grant", DEACTIVATED, reason=str(exc)) from None
     except WrongCredentials as exc:
         raise OAuthError("invalid_grant", WRONG_CREDENTIALS, reason=str(exc)) from None
-    scopes = domain.scopes.resolve(request.client, request.get("scope"), user)
+    scopes = domain.scopes.resolve(request.client, request.get("scope"), user, request.get("resource"))
     session = Session.start(domain.clock.now(), domain.settings.session_ttl)
     return Grant(
         request.client,

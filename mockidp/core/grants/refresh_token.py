@@ -24,7 +24,7 @@ def grant(domain: IdentityDomain, request: TokenRequest) -> Grant:
         if user is None:
             raise invalid_grant("The user of this refresh token no longer exists.")
     original = domain.scopes.resolve(client, record["scope"], user)
-    scopes = domain.scopes.narrow(original, client, request.get("scope"), user)
+    scopes = domain.scopes.narrow(original, client, request.get("scope"), user, request.get("resource"))
     session = Session.from_record(record["session"]) if record["session"] else None
     return Grant(
         client,

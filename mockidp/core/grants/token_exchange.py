@@ -68,7 +68,7 @@ def grant(domain: IdentityDomain, request: TokenRequest) -> dict[str, Any]:
         raise invalid_grant(DEACTIVATED)
     if public_key is not None:
         return {"token": _upst(domain, request, user, public_key)}
-    scopes = domain.scopes.resolve(request.client, request.get("scope"), user)
+    scopes = domain.scopes.resolve(request.client, request.get("scope"), user, request.get("resource"))
     session = Session.start(
         domain.clock.now(), domain.settings.session_ttl, amr=("JWT",), idp_name="IdentityPropagation"
     )
