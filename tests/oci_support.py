@@ -8,7 +8,6 @@ import email.utils
 import hashlib
 import os
 import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -31,14 +30,19 @@ SCIM_ERROR_SCHEMAS = [
 ]
 
 
+REPO = Path(__file__).resolve().parent.parent
+
+
 def oci_cli_executable() -> str:
-    """The OCI CLI of the test extras (`oci`); under CI=true its absence fails the test instead of skipping it."""
-    found = shutil.which("oci", path=str(Path(sys.executable).parent)) or shutil.which("oci")
+    """The OCI CLI: $MOCKIDP_OCI_CLI (`make test` sets it to the CLI's own venv, .venv-oci-cli), else that venv,
+    else `oci` on PATH. Under CI=true its absence fails the test instead of skipping it."""
+    candidates = [os.environ.get("MOCKIDP_OCI_CLI"), str(REPO / ".venv-oci-cli" / "bin" / "oci"), shutil.which("oci")]
+    found = next((c for c in candidates if c and Path(c).is_file() and os.access(c, os.X_OK)), None)
     if found is None:
         if os.environ.get("CI") == "true":
-            pytest.fail("the OCI CLI (pip install oci-cli, in the [test] extras) is needed for these tests in CI")
-        pytest.skip("the OCI CLI is not installed (pip install oci-cli, in the [test] extras)")
-    return found
+            pytest.fail("the OCI CLI is needed for these tests in CI: `make test` installs it in .venv-oci-cli")
+        pytest.skip("the OCI CLI is not installed (`make test` installs it in .venv-oci-cli; or pip install oci-cli)")
+    return os.path.abspath(found)
 
 
 def cli_env(home: Path) -> dict[str, str]:

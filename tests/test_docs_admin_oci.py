@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from mockidp.testing import MockIdP, default_fixtures
+from tests.oci_support import oci_cli_executable
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "admin-api-oci.md"
 BLOCK = re.compile(r"^```(bash|python)\n(.*?)^```$", re.M | re.S)
@@ -39,13 +40,14 @@ def test_the_page_has_examples():
 
 
 def test_every_example_runs_as_written(tmp_path):
-    for tool in ("oci", "curl", "openssl", "bash"):
+    for tool in ("curl", "openssl", "bash"):
         _need(tool)
+    oci_bin = Path(oci_cli_executable()).parent  # the examples call `oci` from PATH
     (tmp_path / "fixtures").mkdir()
     (tmp_path / "fixtures" / "default").symlink_to(default_fixtures(), target_is_directory=True)
     env = {
         **os.environ,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), str(oci_bin), os.environ.get("PATH", "")]),
         "HOME": str(tmp_path),  # nothing of the machine's own ~/.oci
     }
     outputs = []
