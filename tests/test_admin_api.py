@@ -653,3 +653,55 @@ def test_run_time_users_and_groups_are_bounded(admin, monkeypatch):
         "error.common.validation.quotaExceeded",
         "tooMany",
     )
+
+
+def test_deep_nesting_is_refused_not_recursed(admin):
+    deep = "(" * 500 + "userName pr" + ")" * 500
+    detail = scim_error(
+        admin.get("Users", params={"filter": deep}), 400, "error.common.common.invalidFilter", "invalidFilter"
+    )
+    assert "deeper than 32" in detail
+    for body in ("[" * 5000 + "]" * 5000, '{"a":' * 40 + "1" + "}" * 40):
+        for path in ("Users", "Users/.search"):
+            response = admin("POST", path, data=body, headers={"Content-Type": SCIM})
+            assert "deeper than 32" in scim_error(response, 400, "error.common.common.invalidSyntax", "invalidSyntax")
+
+
+def test_emails_and_phone_numbers_are_kept_as_sent(idp, admin):
+    body = new_user(
+        "kim@example.com",
+        emails=[
+            {"value": "kim@home.example", "type": "home"},
+            {"value": "kim@example.com", "type": "work", "primary": True, "verified": True},
+        ],
+        phoneNumbers=[
+            {"value": "+1 555 0100", "type": "mobile"},
+            {"value": "+1 555 0199", "type": "work", "primary": True},
+        ],
+    )
+    user = admin.post("Users", body).json()
+    assert [(e["value"], e["type"], e["primary"]) for e in user["emails"]] == [
+        ("kim@home.example", "home", False),
+        ("kim@example.com", "work", True),
+        ("kim@example.com", "recovery", False),  # the identity domain adds the recovery address
+    ]
+    assert [(p["value"], p["type"]) for p in user["phoneNumbers"]] == [
+        ("+1 555 0100", "mobile"),
+        ("+1 555 0199", "work"),
+    ]
+    domain_user = idp.domain.user("kim@example.com")
+    assert (domain_user.email, domain_user.email_verified, domain_user.phone_number) == (
+        "kim@example.com",
+        True,
+        "+1 555 0199",
+    )
+
+
+def test_a_user_signing_with_their_own_key_gets_their_roles_scopes(idp):
+    from mockidp.core.admin import caller
+
+    alice = caller.for_user(idp.domain, idp.domain.user(ALICE))
+    assert alice.user_id == ALICE_ID and alice.kind == "user"
+    assert {"urn:opc:idm:t.users", "urn:opc:idm:t.groups", "urn:opc:idm:t.user.me"} <= alice.scopes
+    dave = caller.for_user(idp.domain, idp.domain.user(DAVE))
+    assert dave.scopes == {"urn:opc:idm:t.user.me"}

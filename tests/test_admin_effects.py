@@ -27,6 +27,7 @@ from tests.admin_support import (
     DAVE,
     ERIN,
     GROUP_SCHEMA,
+    USER_EXTENSION,
     Admin,
     client_token,
     new_user,
@@ -268,3 +269,30 @@ def test_fixture_problems_of_the_new_keys(write_fixtures):
     )
     assert result.returncode != 0
     assert "a.toml: groups[0].members[0]: no user with user_name 'nobody@example.com'" in result.stdout + result.stderr
+
+
+def test_a_grant_shows_in_the_users_app_roles(idp, admin):
+    from mockidp.core import ids
+
+    tenant = idp.domain.tenant
+    dave = user_id(admin, DAVE)
+    assert "appRoles" not in admin.get(f"Users/{dave}").json()[USER_EXTENSION]  # warm the cached list
+    admin.get("Users")
+    body = {
+        "schemas": ["urn:ietf:params:scim:schemas:oracle:idcs:Grant"],
+        "grantMechanism": "ADMINISTRATOR_TO_USER",
+        "grantee": {"type": "User", "value": dave},
+        "app": {"value": "IDCSAppId"},
+        "entitlement": {
+            "attributeName": "appRoles",
+            "attributeValue": ids.stable_guid("approle", tenant, "User Manager"),
+        },
+    }
+    made = admin.post("Grants", body)
+    assert made.status_code == 201, made.text
+    shown = admin.get(f"Users/{dave}").json()[USER_EXTENSION]["appRoles"]
+    assert [role["display"] for role in shown] == ["User Manager"]
+    listed = admin.get("Users", params={"filter": f'userName eq "{DAVE}"'}).json()["Resources"][0]
+    assert [role["display"] for role in listed[USER_EXTENSION]["appRoles"]] == ["User Manager"]
+    assert admin.delete(f"Grants/{made.json()['id']}").status_code == 204
+    assert "appRoles" not in admin.get(f"Users/{dave}").json()[USER_EXTENSION]

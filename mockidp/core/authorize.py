@@ -152,6 +152,10 @@ def check_target(domain: IdentityDomain, params: Mapping[str, str]) -> Target:
         raise ErrorPage(exc.error, exc.description) from None
     if client is None:
         raise invalid_redirect(client_id, redirect_uri, f"no client with client_id {client_id!r} in this domain")
+    if not client.active:
+        raise invalid_redirect(
+            client_id, redirect_uri, f"client {client_id} is deactivated (its App has active: false)"
+        )
     if not redirect_uri:
         # [choice] OpenID Connect requires redirect_uri; mockidp requires it for plain OAuth requests too.
         raise invalid_redirect(client_id, redirect_uri, "the request has no redirect_uri parameter")

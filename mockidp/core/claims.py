@@ -156,7 +156,20 @@ def access_token_claims(
     claims.update(client.claims)
     if grant.user is not None:
         claims.update(grant.user.claims)
+    _add_custom_claims(domain, claims, "AT", grant)
     return claims
+
+
+def _add_custom_claims(domain: IdentityDomain, claims: dict[str, Any], tok_type: str, grant: Grant) -> None:
+    """The admin API's CustomClaims that match this token (none were ever created: nothing to read)."""
+    from mockidp.core import runtime
+
+    revision = domain.store.get(runtime.REVISION_NS, runtime.CUSTOM_CLAIMS_REVISION)
+    if revision is None:
+        return
+    from mockidp.core.admin import custom_claims
+
+    claims.update(custom_claims.claims_for(domain, revision["rev"], tok_type, grant))
 
 
 def half_hash(value: str) -> str:
@@ -200,6 +213,7 @@ def id_token_claims(
     if grant.scopes.has("get_approles"):
         claims["appRoles"] = [_named(domain, "approle", name, "name") for name in grant.user.app_roles]
     claims.update(grant.user.claims)
+    _add_custom_claims(domain, claims, "IT", grant)
     return claims
 
 

@@ -67,6 +67,8 @@ def _verify(domain: IdentityDomain, urls: Urls, params: Mapping[str, str], asser
     client = domain.client(iss)
     if client is None:
         raise AssertionRejected(f"The client_assertion's iss {iss!r} is not a client of this identity domain.")
+    if not client.active:
+        raise AssertionRejected(f"Client {iss} is deactivated (its App has active: false).")
     if not client.keys:
         raise AssertionRejected(
             f"Client {iss} has no public_key or jwks in its fixture, so it cannot use private_key_jwt."

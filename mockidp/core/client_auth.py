@@ -129,6 +129,8 @@ def _known(domain: IdentityDomain, client_id: str, *, basic: bool) -> Client:
     client = domain.client(client_id)
     if client is None:
         raise invalid_client(f"no client with client_id {client_id!r} in this domain", basic=basic)
+    if not client.active:
+        raise invalid_client(f"client {client_id} is deactivated (its App has active: false)", basic=basic)
     return client
 
 

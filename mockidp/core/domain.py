@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -19,6 +20,7 @@ from mockidp.core.scopes import ScopeCatalog
 from mockidp.core.store import MemoryStore, Store
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,7 @@ class IdentityDomain:
         self.store.bind_clock(self.clock.now)
         self.tenant = self.settings.tenant or tenant_from_key(signing_key)
         self._fixture_scopes = ScopeCatalog(fixtures.resources, self.tenant)
-        self.trusts: dict[str, Trust] = {trust.issuer: trust for trust in fixtures.trusts}  # "self" for own tokens
+        self._fixture_trusts: dict[str, Trust] = {trust.issuer: trust for trust in fixtures.trusts}
         self._users_by_email = {user.email.lower(): user for user in fixtures.users.values() if user.email}
         self._urls: dict[str, Urls] = {}
         # Caches of what run-time records build into, keyed by the record's revision (records never change).
@@ -93,12 +95,13 @@ class IdentityDomain:
         or `cimd.ClientMetadataRefused` (an OAuthError) saying why it cannot be."""
         record = self.store.get(runtime.CLIENTS, client_id)
         if record is None:
-            found = self.fixtures.clients.get(client_id)
-            if found is None and documents and cimd.looks_like_url(client_id):
+            client = self.fixtures.clients.get(client_id)
+            if client is None and documents and cimd.looks_like_url(client_id):
                 if self.settings.client_id_metadata_documents:  # a metadata document, or ClientMetadataRefused
-                    return cimd.client(self, client_id)
-            return found
-        return self._build(record, lambda values: with_keys(build_client(values), self.fixtures.directory))
+                    client = cimd.client(self, client_id)
+        else:
+            client = self._build(record, lambda values: with_keys(build_client(values), self.fixtures.directory))
+        return self.with_grants(client)
 
     def user(self, user_name: str) -> User | None:
         """A user by name: the fixtures', unless the control plane or the admin API changed it; its `groups` as
@@ -109,7 +112,36 @@ class IdentityDomain:
             from mockidp.core.admin.groups import group_names
 
             user = replace(user, groups=group_names(self, user))
-        return user
+        return self.with_grants(user)
+
+    def with_grants(self, entity: T) -> T:
+        """A client or user with the app roles that Grants of the admin API gave or took back (`app_roles`
+        is then what tokens, scopes and userinfo use); unchanged while no Grant was ever changed."""
+        if entity is None or self.store.get(runtime.REVISION_NS, runtime.GRANTS_REVISION) is None:
+            return entity
+        from mockidp.core.admin import grants  # only once the admin API changed a grant
+
+        return grants.with_grants(self, entity)
+
+    @property
+    def trusts(self) -> dict[str, Trust]:
+        """Identity propagation trusts by issuer ("self" for the domain's own tokens): the fixtures', or as the
+        admin API's IdentityPropagationTrusts changed them."""
+        revision = self.store.get(runtime.REVISION_NS, runtime.TRUSTS_REVISION)
+        if revision is None:
+            return self._fixture_trusts
+        from mockidp.core.admin import identity_propagation_trusts
+
+        return self.derived("trusts", revision["rev"], lambda: identity_propagation_trusts.by_issuer(self))
+
+    def derived(self, name: str, revision: str, build: Callable[[], T]) -> T:
+        """What `build` makes of run-time records, kept while their revision stands (a changed record changes
+        the revision): so a token request does not rebuild grants or trusts from the store each time."""
+        key = ("derived", name)
+        hit = self.cache.get(key)
+        if hit is None or hit[0] != revision:
+            hit = self.cache[key] = (revision, build())
+        return hit[1]
 
     def _build_user(self, values: dict) -> User:
         return with_api_keys(build_user(values), self.fixtures.directory)

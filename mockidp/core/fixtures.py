@@ -256,6 +256,7 @@ CLIENT_FIELDS = {
     "cors_origins": Field(STRS, [], item_check=_origin),
     "claims": Field(TABLE, {}, _claims),
     "refresh_token_rotation": Field(BOOL, None),  # None: the domain's setting
+    "active": Field(BOOL, True),
 }
 USER_FIELDS = {
     "user_name": Field(STR, check=_token),
@@ -432,6 +433,7 @@ def build_client(values: dict[str, Any]) -> Client:
         jwks=values["jwks"],
         cors_origins=tuple(values["cors_origins"]),
         claims=dict(values["claims"]),
+        active=values.get("active", True),
     )
 
 
@@ -759,7 +761,15 @@ def _read(directory: Path) -> tuple[Fixtures | None, list[Problem]]:
 
     client_metadata = _client_metadata(directory, domain, checked["client_metadata"], problems)
     fixtures = Fixtures(
-        directory, domain, tuple(resources), clients, users, codes, tuple(trusts), client_metadata, groups
+        directory,
+        domain,
+        tuple(resources),
+        clients,
+        users,
+        codes,
+        tuple(trusts),
+        client_metadata=client_metadata,
+        groups=groups,
     )
     return (None if problems else fixtures), problems
 

@@ -90,6 +90,7 @@ class Client:
     cors_origins: tuple[str, ...] = ()  # browser origins that may call the token endpoints as this client
     claims: dict[str, Any] = field(default_factory=dict)
     refresh_token_rotation: bool | None = None  # None: the domain's setting
+    active: bool = True  # an App deactivated through the admin API (`active: false`) cannot authenticate
     keys: tuple[VerificationKey, ...] = field(default=(), compare=False, repr=False)  # read from the two files
 
     metadata_url: str | None = None  # set for a client described by a Client ID Metadata Document (its client_id)

@@ -34,6 +34,8 @@ CLIENTS, USERS, RESOURCES = "runtime_clients", "runtime_users", "runtime_resourc
 REVISION_NS, RESOURCES_REVISION = "runtime", "resources"
 GROUPS_REVISION = "groups"  # bumped by every admin-API group change (mockidp.core.admin.groups)
 USERS_REVISION = "users"  # bumped by every change of a run-time user (here and in mockidp.core.admin.users)
+# Revisions of what the admin API changes and the token endpoints read through a cache (`IdentityDomain.derived`).
+GRANTS_REVISION, TRUSTS_REVISION, CUSTOM_CLAIMS_REVISION = "grants", "trusts", "custom_claims"
 _SOURCE = "body"  # stands where fixture problems name the file
 
 
@@ -89,6 +91,7 @@ def describe_client(client: Client, source: str) -> dict[str, Any]:
         "allowed_scopes": list(client.allowed_scopes),
         "app_roles": list(client.app_roles),
         "claims": client.claims,
+        "active": client.active,
         "source": source,
     }
 
@@ -261,4 +264,9 @@ def users_revision(domain: IdentityDomain) -> str:
 
 
 def _bump_resources(domain: IdentityDomain) -> None:
-    domain.store.put(REVISION_NS, RESOURCES_REVISION, {"rev": uuid.uuid4().hex})
+    bump(domain, RESOURCES_REVISION)
+
+
+def bump(domain: IdentityDomain, revision: str) -> None:
+    """Mark a kind of run-time record as changed, so that what was derived from it is derived again."""
+    domain.store.put(REVISION_NS, revision, {"rev": uuid.uuid4().hex})

@@ -56,24 +56,29 @@ def load_pem(path: Path) -> VerificationKey:
         data = path.read_bytes()
     except OSError as exc:
         raise KeyFileError(f"cannot read {path.name}: {exc.strerror or exc}") from None
+    return load_pem_data(data, path.name)
+
+
+def load_pem_data(data: bytes, name: str) -> VerificationKey:
+    """`load_pem` of PEM text already in hand (a certificate given through the admin API); `name` names it."""
     if b"-----BEGIN CERTIFICATE-----" in data:
         try:
             cert = x509.load_pem_x509_certificate(data)
         except ValueError as exc:
-            raise KeyFileError(f"{path.name} is not a readable PEM certificate: {exc}") from None
+            raise KeyFileError(f"{name} is not a readable PEM certificate: {exc}") from None
         key = cert.public_key()
         if not isinstance(key, rsa.RSAPublicKey):
-            raise KeyFileError(f"the certificate in {path.name} must hold an RSA key (tokens are RS256)")
+            raise KeyFileError(f"the certificate in {name} must hold an RSA key (tokens are RS256)")
         x5t, x5t256 = _thumbprints(cert)
         return VerificationKey(key, None, x5t, x5t256)
     try:
         key = serialization.load_pem_public_key(data)
     except (ValueError, TypeError) as exc:
         if b"PRIVATE KEY" in data:
-            raise KeyFileError(f"{path.name} holds a private key: give the public key (or a certificate)") from None
-        raise KeyFileError(f"{path.name} is not a PEM public key or certificate: {exc}") from None
+            raise KeyFileError(f"{name} holds a private key: give the public key (or a certificate)") from None
+        raise KeyFileError(f"{name} is not a PEM public key or certificate: {exc}") from None
     if not isinstance(key, rsa.RSAPublicKey):
-        raise KeyFileError(f"{path.name} must hold an RSA public key (tokens are RS256)")
+        raise KeyFileError(f"{name} must hold an RSA public key (tokens are RS256)")
     return VerificationKey(key)
 
 

@@ -10,6 +10,8 @@ this domain, or an OCI request signature (`Authorization: Signature keyId=…`),
 from __future__ import annotations
 
 import json
+import sys
+from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -17,16 +19,25 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from mockidp.web.context import domain_of, urls_of
+
 SCIM_JSON = "application/scim+json"
 BODY_KEY = "mockidp.admin_body"  # the parsed JSON body, for the request journal (which redacts passwords)
 JSON_TYPES = frozenset({"application/json", SCIM_JSON, ""})
+MAX_DEPTH = 32  # [choice] SCIM resources nest a few levels; deeper bodies are refused before anything walks them
 
 
-def _core():  # noqa: ANN202 - the admin engine, imported on the first /admin/v1 request only
-    from mockidp.core import admin
-    from mockidp.core.admin import caller, discovery, errors, listing, meta, patch
+def _engine() -> ModuleType:
+    """The admin engine (`mockidp.core.admin` and its modules as attributes), imported on the first /admin/v1
+    request only, so start-up does not pay for it."""
+    import mockidp.core.admin.caller
+    import mockidp.core.admin.discovery
+    import mockidp.core.admin.errors
+    import mockidp.core.admin.listing
+    import mockidp.core.admin.meta
+    import mockidp.core.admin.patch  # noqa: F401 - imported to be an attribute of the package
 
-    return admin, caller, discovery, errors, listing, meta, patch
+    return sys.modules["mockidp.core.admin"]
 
 
 def scim_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -34,8 +45,6 @@ def scim_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 
 
 def _base(request: Request) -> str:
-    from mockidp.web.context import urls_of
-
     return urls_of(request).base
 
 
@@ -45,9 +54,8 @@ def _params(request: Request) -> dict[str, list[str]]:
 
 
 async def _caller(request: Request, body: bytes):  # noqa: ANN202 - a Caller
-    from mockidp.web.context import domain_of
-
-    _, caller, _, errors, *_ = _core()
+    engine = _engine()
+    caller, errors = engine.caller, engine.errors
     domain = domain_of(request)
     header = request.headers.get("authorization", "").strip()
     scheme, _, value = header.partition(" ")
@@ -76,12 +84,12 @@ async def _body(request: Request) -> bytes:
     async for chunk in request.stream():
         body += chunk
         if len(body) > settings.max_body_bytes:
-            raise _core()[3].too_large(f"The request body is larger than {settings.max_body_bytes} bytes.")
+            raise _engine().errors.too_large(f"The request body is larger than {settings.max_body_bytes} bytes.")
     return body
 
 
 def _json(request: Request, body: bytes) -> Any:
-    errors = _core()[3]
+    errors = _engine().errors
     content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if content_type not in JSON_TYPES:
         raise errors.invalid_syntax(f"Send the body as {SCIM_JSON} or application/json, not {content_type}.")
@@ -91,15 +99,33 @@ def _json(request: Request, body: bytes) -> Any:
         parsed = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise errors.invalid_syntax(f"The body is not valid JSON: {exc}.") from None
+    except RecursionError:
+        parsed = None
+    if (parsed is None and body.strip() != b"null") or _too_deep(parsed):
+        raise errors.invalid_syntax(f"The body nests objects and arrays deeper than {MAX_DEPTH} levels.")
     request.scope[BODY_KEY] = parsed
     return parsed
 
 
+def _too_deep(value: Any) -> bool:
+    """Whether a JSON value nests deeper than MAX_DEPTH (checked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        if isinstance(item, dict):
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+    return False
+
+
 def _type(endpoint: str):  # noqa: ANN202 - a ResourceType
-    admin = _core()[0]
+    admin = _engine()
     found = admin.RESOURCE_TYPES.get(endpoint)
     if found is None:
-        raise _core()[3].ScimError(
+        raise _engine().errors.ScimError(
             404,
             f"There is no resource type {endpoint} under /admin/v1; the types are {', '.join(admin.RESOURCE_TYPES)}.",
             "error.common.common.resourceTypeNotFound",
@@ -108,13 +134,13 @@ def _type(endpoint: str):  # noqa: ANN202 - a ResourceType
 
 
 def _not_allowed(request: Request, allowed: str) -> Exception:
-    return _core()[3].method_not_allowed(
+    return _engine().errors.method_not_allowed(
         f"{request.method} is not allowed on {request.url.path}; use {allowed}.", allowed
     )
 
 
 def _one(request: Request, resource_type: Any, resource: dict[str, Any], status: int = 200) -> Response:
-    _, _, _, _, listing, meta, _ = _core()
+    listing, meta = _engine().listing, _engine().meta
     projection = listing.projection_from(_params(request))
     shown = meta.absolute(listing.project(resource, resource_type, projection), _base(request))
     headers = {}
@@ -130,14 +156,14 @@ def _current(domain: Any, resource_type: Any, resource_id: str) -> dict[str, Any
     get = resource_type.operations.get
     found = get(domain, resource_id) if get else None
     if found is None:
-        raise _core()[3].not_found(resource_type.name, resource_id)
+        raise _engine().errors.not_found(resource_type.name, resource_id)
     return found
 
 
 def _check_version(request: Request, resource: dict[str, Any]) -> None:
-    meta = _core()[5]
+    meta = _engine().meta
     if not meta.matches_etag(resource, request.headers.get("if-match")):
-        raise _core()[3].precondition_failed(
+        raise _engine().errors.precondition_failed(
             f"The resource is at version {resource.get('meta', {}).get('version')}, not the If-Match "
             f"{request.headers.get('if-match')}; read it again."
         )
@@ -147,9 +173,8 @@ def _check_version(request: Request, resource: dict[str, Any]) -> None:
 
 
 async def collection(request: Request) -> Response:
-    from mockidp.web.context import domain_of
-
-    _, caller_mod, _, _, listing, meta, _ = _core()
+    engine = _engine()
+    caller_mod, listing, meta = engine.caller, engine.listing, engine.meta
     resource_type = _type(request.path_params["endpoint"])
     body = await _body(request)
     caller = await _caller(request, body)
@@ -174,9 +199,8 @@ async def collection(request: Request) -> Response:
 
 
 async def search(request: Request) -> Response:
-    from mockidp.web.context import domain_of
-
-    _, caller_mod, _, _, listing, meta, _ = _core()
+    engine = _engine()
+    caller_mod, listing, meta = engine.caller, engine.listing, engine.meta
     resource_type = _type(request.path_params["endpoint"])
     body = await _body(request)
     caller = await _caller(request, body)
@@ -190,9 +214,8 @@ async def search(request: Request) -> Response:
 
 
 async def item(request: Request) -> Response:
-    from mockidp.web.context import domain_of
-
-    _, caller_mod, _, _, _, _, patch = _core()
+    engine = _engine()
+    caller_mod, patch = engine.caller, engine.patch
     resource_type = _type(request.path_params["endpoint"])
     resource_id = request.path_params["id"]
     body = await _body(request)
@@ -200,7 +223,7 @@ async def item(request: Request) -> Response:
     domain = domain_of(request)
     operations = resource_type.operations
     if resource_type.singleton:
-        raise _core()[3].not_found(resource_type.name, resource_id)
+        raise _engine().errors.not_found(resource_type.name, resource_id)
     if request.method == "POST":
         raise _not_allowed(request, "GET, PUT, PATCH, DELETE")
     if request.method == "GET":
@@ -226,9 +249,8 @@ async def item(request: Request) -> Response:
 
 async def _singleton(request: Request, resource_type: Any, caller: Any, body: bytes) -> Response:
     """`/admin/v1/Me`: the caller's own resource (a user's token only)."""
-    from mockidp.web.context import domain_of
-
-    _, caller_mod, _, errors, _, _, patch = _core()
+    engine = _engine()
+    caller_mod, errors, patch = engine.caller, engine.errors, engine.patch
     domain = domain_of(request)
     caller_mod.check(caller, resource_type, write=request.method != "GET")
     if caller.kind != "user" or caller.user_id is None:
@@ -248,7 +270,7 @@ async def _singleton(request: Request, resource_type: Any, caller: Any, body: by
 
 def _discovery(name: str):  # noqa: ANN202 - a handler serving one discovery document (no state in it)
     async def document(request: Request) -> Response:
-        discovery = _core()[2]
+        discovery = _engine().discovery
         if request.method != "GET":
             raise _not_allowed(request, "GET")
         return scim_response(_absolute(request, discovery.document(name, request.path_params.get("id"))))
@@ -257,7 +279,7 @@ def _discovery(name: str):  # noqa: ANN202 - a handler serving one discovery doc
 
 
 def _absolute(request: Request, body: Any) -> Any:
-    return _core()[5].absolute(body, _base(request))
+    return _engine().meta.absolute(body, _base(request))
 
 
 routes = [

@@ -17,6 +17,7 @@ from mockidp.core.tokens import TokenRejected, verify_token
 if TYPE_CHECKING:
     from mockidp.core.admin.resource import ResourceType
     from mockidp.core.domain import IdentityDomain
+    from mockidp.core.model import User
 
 IDM_PREFIX = "urn:opc:idm:"
 
@@ -29,6 +30,7 @@ class Caller:
     user_id: str | None
     scopes: frozenset[str]  # the urn:opc:idm:* scopes the caller holds
     display: str = ""
+    app_roles: tuple[str, ...] = ()  # the user's app roles (user tokens) or the client's (client tokens), now
 
     def may(self, scopes: frozenset[str]) -> bool:
         return bool(self.scopes & scopes)
@@ -65,12 +67,23 @@ def from_token(domain: IdentityDomain, token: str | None) -> Caller:
             raise errors.unauthorized("The user of this access token no longer exists.")
         if not user.active:
             raise errors.unauthorized(f"The user {user.user_name} is deactivated.")
-        return Caller("user", claims.get("client_id"), user.user_name, user.guid, scopes, user.display_name)
+        roles = ("Authenticated", *user.app_roles)
+        return Caller("user", claims.get("client_id"), user.user_name, user.guid, scopes, user.display_name, roles)
     client_id = str(claims.get("client_id") or claims.get("sub"))
     client = domain.client(client_id)
     if client is None:
         raise errors.unauthorized("The client of this access token no longer exists.")
-    return Caller("client", client_id, None, None, scopes, client.display_name)
+    return Caller("client", client_id, None, None, scopes, client.display_name, tuple(client.app_roles))
+
+
+def for_user(domain: IdentityDomain, user: User) -> Caller:
+    """The caller a user is when they sign a request with their own key (an OCI API-key signature): every
+    `urn:opc:idm:*` scope their app roles grant (and Authenticated's), as `urn:opc:idm:__myscopes__` would."""
+    from mockidp.core.scopes import APP_ROLE_SCOPES
+
+    roles = ("Authenticated", *user.app_roles)
+    scopes = frozenset(scope for role in roles for scope in APP_ROLE_SCOPES.get(role, ()))
+    return Caller("user", None, user.user_name, user.guid, scopes, user.display_name, roles)
 
 
 def check(caller: Caller, resource_type: ResourceType, *, write: bool) -> None:

@@ -28,6 +28,7 @@ Predicate = Callable[[dict[str, Any]], bool]
 Getter = Callable[[dict[str, Any]], list[Any]]
 Scalar = Callable[[dict[str, Any]], Any]
 MAX_FILTER = 4096
+MAX_DEPTH = 32  # parentheses, not (…) and [filters] nested deeper are refused (no recursion without bound)
 COMPARE = frozenset({"eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le"})
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -268,6 +269,7 @@ class _Parser:
         self.pos = 0
         self.type = resource_type
         self.parent = parent  # inside `emails[…]`: names are sub-attributes of emails
+        self.depth = 0
 
     # -- tokens ---------------------------------------------------------------------------------------------
 
@@ -322,6 +324,15 @@ class _Parser:
         return parts[0] if len(parts) == 1 else All(parts)
 
     def factor(self) -> Filter:
+        self.depth += 1
+        try:
+            return self._factor()
+        finally:
+            self.depth -= 1
+
+    def _factor(self) -> Filter:
+        if self.depth > MAX_DEPTH:
+            raise errors.invalid_filter(f"The filter nests parentheses deeper than {MAX_DEPTH} levels.")
         if self.keyword("not"):
             self.expect("(")
             inner = self.disjunction()

@@ -2,17 +2,16 @@
 with `app` and `owner` references), read-only, for a user caller only (a Bearer token of a user, or the user's
 API-key signature); any user may read their own (`urn:opc:idm:t.user.me`).
 
-[choice] Which apps: until the Apps/Grants work (wip-apps, `apps.apps_for_user`: Apps granted to the user or
-their groups) is merged, the active clients a user can sign in to — those with a grant that signs a user in
-(authorization_code, implicit, device_code, password) — since fixtures say nothing about which user may use
-which app. `_apps_for` is the one place to change. An entry's id is stable per user and app.
+[choice] Which apps: `apps.apps_for_user` decides (the active Apps granted to the user or their groups, and the
+client Apps that sign users in — authorization_code, implicit, device code, password — that no Grant names). An
+entry's id is stable per user and app.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from mockidp.core import ids, runtime
+from mockidp.core import ids
 from mockidp.core.admin import errors
 from mockidp.core.admin.meta import meta, version_of
 from mockidp.core.admin.resource import (
@@ -26,7 +25,6 @@ from mockidp.core.admin.resource import (
     ResourceType,
     Schema,
 )
-from mockidp.core.model import AUTHORIZATION_CODE, DEVICE_CODE, IMPLICIT, PASSWORD
 
 if TYPE_CHECKING:
     from mockidp.core.admin.caller import Caller
@@ -35,16 +33,13 @@ if TYPE_CHECKING:
 
 SCHEMA = "urn:ietf:params:scim:schemas:oracle:idcs:MyApp"
 ME_SCOPES = frozenset({"urn:opc:idm:t.user.me"})
-USER_SIGN_IN_GRANTS = frozenset({AUTHORIZATION_CODE, IMPLICIT, DEVICE_CODE, PASSWORD})
 
 
 def _apps_for(domain: IdentityDomain, user: User) -> list[dict[str, Any]]:
-    """The apps this user can use, as App resources (id, displayName, description, active)."""
-    return [
-        {"id": client.guid, "displayName": client.display_name, "active": True}
-        for client in runtime.clients(domain).values()
-        if USER_SIGN_IN_GRANTS & set(client.grant_types)
-    ]
+    """The apps this user can use, as App resources (id, displayName, active): the Apps work's rule."""
+    from mockidp.core.admin.apps import apps_for_user
+
+    return apps_for_user(domain, user)
 
 
 def list_mine(domain: IdentityDomain, caller: Caller) -> list[Resource]:

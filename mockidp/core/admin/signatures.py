@@ -48,12 +48,11 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from jwt.algorithms import RSAAlgorithm
 
 from mockidp.core import ids
-from mockidp.core.admin import api_keys, errors
-from mockidp.core.admin.caller import Caller
-from mockidp.core.scopes import APP_ROLE_SCOPES
+from mockidp.core.admin import api_keys, caller, errors
 from mockidp.core.tokens import TokenRejected, verify_token
 
 if TYPE_CHECKING:
+    from mockidp.core.admin.caller import Caller
     from mockidp.core.domain import IdentityDomain
     from mockidp.core.model import User
     from mockidp.core.verification_keys import ApiSigningKey
@@ -116,9 +115,7 @@ def authenticate(
     (any case; repeated ones are joined with ", " as draft-cavage §2.3 says); `body` is the raw body."""
     signed = verify(domain, method, path_and_query, headers, body)
     user = domain.user(signed.user.user_name) or signed.user  # as the domain has it now (grants included)
-    roles = ["Authenticated", *user.app_roles]
-    scopes = frozenset(scope for role in roles for scope in APP_ROLE_SCOPES.get(role, ()))
-    return Caller("user", None, user.user_name, user.id, scopes, user.display_name or user.name)
+    return caller.for_user(domain, user)
 
 
 def verify(

@@ -7,8 +7,9 @@ created and changed, and by whom. An index (id -> user name) finds a user by id 
 
 Mapping (SCIM -> fixture key): userName -> user_name, password -> password, name.formatted -> name,
 name.givenName/familyName -> given_name/family_name, the primary (else work, else first) email -> email (and
-its `verified` -> email_verified), displayName -> display_name, active, locale, timezone, the first phone
-number -> phone_number. `groups` is read-only here (change membership through Groups), as in the real service.
+its `verified` -> email_verified), displayName -> display_name, active, locale, timezone, the primary (else
+first) phone number -> phone_number; every email and phone number is kept as sent. `groups` is read-only here
+(change membership through Groups), as in the real service.
 """
 
 from __future__ import annotations
@@ -237,9 +238,16 @@ def _fixture_created(domain: IdentityDomain) -> float:
 
 def to_scim(domain: IdentityDomain, user: User, record: dict[str, Any] | None) -> Resource:
     """The SCIM resource of a user (locations as paths); cached per record revision and group revision."""
-    return _docs(domain, groups.revision(domain)).get(record["rev"] if record else user.user_name) or _remember(
-        domain, groups.revision(domain), user, record
+    revision = _derived_from(domain)
+    return _docs(domain, revision).get(record["rev"] if record else user.user_name) or _remember(
+        domain, revision, user, record
     )
+
+
+def _derived_from(domain: IdentityDomain) -> str:
+    """What a user resource is built from besides its own record: group membership and Grants' app roles."""
+    grants = domain.store.get(runtime.REVISION_NS, runtime.GRANTS_REVISION)
+    return f"{groups.revision(domain)}/{grants['rev'] if grants else 'fixtures'}"
 
 
 def _docs(domain: IdentityDomain, group_revision: str) -> dict[str, Resource]:
@@ -283,19 +291,11 @@ def _build(domain: IdentityDomain, user: User, record: dict[str, Any] | None) ->
     name.update(extras.get("name") or {})
     doc["name"] = {k: v for k, v in name.items() if v}
     if user.email:
-        doc["emails"] = [
-            {"value": user.email, "type": "work", "primary": True, "secondary": False, "verified": user.email_verified},
-            {
-                "value": user.email,
-                "type": "recovery",
-                "primary": False,
-                "secondary": False,
-                "verified": user.email_verified,
-            },
-        ]
-        doc["emails"] += extras.get("emails") or []
-    if user.phone_number:
-        doc["phoneNumbers"] = [{"value": user.phone_number, "type": "work", "primary": True, "verified": False}]
+        doc["emails"] = _emails(user, extras.get("emails"))
+    if extras.get("phoneNumbers"):
+        doc["phoneNumbers"] = [{**phone} for phone in extras["phoneNumbers"]]
+    elif user.phone_number:
+        doc["phoneNumbers"] = [{"value": user.phone_number, "type": "work", "primary": True}]
     member_of = groups.of_user(domain, user)
     if member_of:
         doc["groups"] = [
@@ -326,11 +326,31 @@ def _build(domain: IdentityDomain, user: User, record: dict[str, Any] | None) ->
     extension.update(extras.get(USER_EXTENSION) or {})
     doc[USER_EXTENSION] = extension
     for key, value in extras.items():
-        if key not in ("name", "emails", USER_EXTENSION):
+        if key not in ("name", "emails", "phoneNumbers", USER_EXTENSION):
             doc[key] = value
             if key.startswith("urn:") and key not in doc["schemas"]:
                 doc["schemas"].append(key)
     return doc
+
+
+def _emails(user: User, sent: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """The emails as the API last set them (else the fixture `email` as the work address), with the `recovery`
+    entry the identity domain adds for the primary address when there is none [choice: the real service's
+    answers carry one]. The primary entry always holds the user's `email` and `email_verified`."""
+    verified = user.email_verified
+    if not sent:
+        sent = [{"value": user.email, "type": "work", "primary": True}]
+    emails = []
+    for entry in sent:
+        email = {"secondary": False, "verified": False, **entry, "primary": bool(entry.get("primary"))}
+        if entry is _pick_email(sent):
+            email.update(value=user.email, verified=verified, primary=True)
+        emails.append(email)
+    if not any(e.get("type") == "recovery" for e in emails):
+        emails.append(
+            {"value": user.email, "type": "recovery", "primary": False, "secondary": False, "verified": verified}
+        )
+    return emails
 
 
 def common_ocids(domain: IdentityDomain) -> dict[str, str]:
@@ -343,7 +363,7 @@ def common_ocids(domain: IdentityDomain) -> dict[str, str]:
 
 def list_users(domain: IdentityDomain) -> list[Resource]:
     """Every user resource; the list is kept while neither the overlay records nor the groups change."""
-    key = (groups.revision(domain), runtime.users_revision(domain))
+    key = (_derived_from(domain), runtime.users_revision(domain))
     cached = domain.cache.get("user-list")
     if cached is not None and cached[0] == key:
         return cached[1]
@@ -459,9 +479,9 @@ def values_from(body: Any, current: dict[str, Any] | None) -> tuple[dict[str, An
     _check_type(USER_TYPE.attribute("phoneNumbers"), phones, "phoneNumbers")  # type: ignore[arg-type]
 
     email = _pick_email(emails)
-    others = [e for e in emails if e is not email and e.get("type") not in ("work", "recovery")]
-    if others:
-        extras["emails"] = others
+    extras["emails"] = [{k: v for k, v in e.items() if k != "pendingVerificationData"} for e in emails]
+    if phones:
+        extras["phoneNumbers"] = [{k: v for k, v in p.items() if k != "verified"} for p in phones]
     name_extras = {k: v for k, v in name.items() if k in ("middleName", "honorificPrefix", "honorificSuffix")}
     if name_extras:
         extras["name"] = name_extras
@@ -481,7 +501,7 @@ def values_from(body: Any, current: dict[str, Any] | None) -> tuple[dict[str, An
         "active": body.get("active", True),
         "locale": body.get("locale") or previous.get("locale", "en"),
         "timezone": body.get("timezone") or previous.get("timezone", "America/Chicago"),
-        "phone_number": phones[0]["value"] if phones else "",
+        "phone_number": _pick_email(phones)["value"] if phones else "",
     }
     return values, extras
 
