@@ -62,10 +62,10 @@ def _own_keys(domain: IdentityDomain, user: User) -> tuple[ApiSigningKey, ...]:
     return tuple(keys.values())
 
 
-def _entries(domain: IdentityDomain) -> list[tuple[str, User, ApiSigningKey, dict[str, Any]]]:
-    """Every API key now: (id, user, key, stored record or {} for an unchanged fixture key)."""
+def _entries(domain: IdentityDomain, only: User | None = None) -> list[tuple[str, User, ApiSigningKey, dict[str, Any]]]:
+    """Every API key now (or only one user's): (id, user, key, stored record or {} for an unchanged fixture key)."""
     stored = dict(domain.store.items(NS))
-    users = _users(domain)
+    users = _users(domain) if only is None else [only]
     by_id = {user.id: user for user in users}
     found = []
     for user in users:
@@ -77,17 +77,17 @@ def _entries(domain: IdentityDomain) -> list[tuple[str, User, ApiSigningKey, dic
     for key_id, record in sorted(stored.items(), key=lambda item: item[1].get("created", 0)):
         user = by_id.get(record.get("user_id", ""))
         if user is None or record.get("removed"):
-            continue  # the key of a user who is gone goes with them
+            continue  # the key of a user who is gone goes with them (or another user's, with `only`)
         found.append((key_id, user, parse_api_key(record["key"]), record))
     return found
 
 
 def find_signing_key(domain: IdentityDomain, user_ocid: str, fingerprint: str) -> tuple[User, ApiSigningKey] | None:
     """The active user with this OCID and their API key with this fingerprint, if both exist."""
-    for _, user, key, _ in _entries(domain):
-        if user.ocid == user_ocid and key.fingerprint == fingerprint and user.active:
-            return user, key
-    return None
+    user = next((user for user in _users(domain) if user.ocid == user_ocid), None)
+    if user is None or not user.active:
+        return None
+    return next(((user, key) for _, _, key, _ in _entries(domain, user) if key.fingerprint == fingerprint), None)
 
 
 # ---------------------------------------------------------------------------------------------- SCIM
