@@ -1,4 +1,5 @@
-# `make run`: set up and serve the shipped fixtures/default on 127.0.0.1:8000.
+# `make run`: set up and serve the shipped fixtures/default on 127.0.0.1:8000; `make run ARGS="--port 9000
+#   --auto-login"` passes ARGS to `mockidp serve` (see `mockidp serve --help`).
 # `make test`: set up and run the whole test suite.
 PYTHON ?= python3
 VENV ?= .venv
@@ -11,11 +12,14 @@ OCI_CLI_STAMP := $(OCI_CLI_VENV)/.installed
 
 .PHONY: run test lint bench container-check clean
 
+# The first time takes about a minute (pip installs mockidp and its test tools): say so, and show pip's progress.
 $(STAMP): pyproject.toml
+	@echo "mockidp: setting up $(VENV) (the first time takes about a minute; later runs start at once)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --disable-pip-version-check --progress-bar on -e '.[test]'
+	@touch $(STAMP)
+	@echo "mockidp: $(VENV) is ready"
 
 $(OCI_CLI_STAMP):
 	$(PYTHON) -m venv $(OCI_CLI_VENV)
@@ -39,8 +43,15 @@ bench: $(STAMP)
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null) || { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
+# `make container-check`: build the Dockerfile and run the image with podman, through the team's harness
+# ../shared/tools/container-check (beside this checkout, not part of it).
+CONTAINER_CHECK ?= ../shared/tools/container-check
 container-check:
-	../shared/tools/container-check .
+	@test -x $(CONTAINER_CHECK) || { \
+	  echo "make container-check needs $(CONTAINER_CHECK) (the container harness kept beside this checkout;"; \
+	  echo "point CONTAINER_CHECK=/path/to/container-check at it). Without it, with Docker or podman:"; \
+	  echo "  docker build -t mockidp . && docker run --rm -p 8000:8000 mockidp"; exit 2; }
+	$(CONTAINER_CHECK) .
 
 clean:
 	rm -rf $(VENV) $(OCI_CLI_VENV) build dist *.egg-info .pytest_cache .ruff_cache

@@ -28,7 +28,7 @@ def _public_url(value: str) -> str:
 
 
 def _port(value: str) -> int:
-    if not value.isdigit() or not 0 <= int(value) <= 65535:
+    if not (value.isascii() and value.isdigit() and len(value) <= 5) or not 0 <= int(value) <= 65535:
         raise argparse.ArgumentTypeError(f"must be a port number from 0 to 65535, got {value!r}")
     return int(value)
 
@@ -68,18 +68,20 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         action="append",
         default=None,
-        help="fixture directory (default: the shipped one); repeat it to serve several identity domains, "
-        "each at /tenants/<tenant> and at the root for a Host naming its tenant",
+        help="fixture directory (default: $MOCKIDP_FIXTURES, directories separated by ':', else the shipped one); "
+        "repeat it to serve several identity domains, each at /tenants/<tenant> and at the root for a Host naming "
+        "its tenant",
     )
     parser.add_argument(
         "--host",
-        default=os.environ.get("MOCKIDP_HOST", "127.0.0.1"),
+        type=_host,
+        default=None,  # from_environment: $MOCKIDP_HOST, else 127.0.0.1
         help="address to listen on (default: $MOCKIDP_HOST, else 127.0.0.1)",
     )
     parser.add_argument(
         "--port",
         type=_port,
-        default=os.environ.get("MOCKIDP_PORT", "8000"),  # argparse checks a string default with `type` too
+        default=None,  # from_environment: $MOCKIDP_PORT, else 8000
         help="port to listen on (default: $MOCKIDP_PORT, else 8000; 0 = any free)",
     )
     parser.add_argument(
@@ -114,13 +116,23 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="sign users in without the sign-in page (for headless CI): the login_hint user if the request "
         "names one, else USER, else the first fixture user",
     )
-    parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    parser.add_argument(
+        "--log-level",
+        default=os.environ.get("MOCKIDP_LOG_LEVEL", "info").lower(),
+        choices=LOG_LEVELS,
+        help="default: $MOCKIDP_LOG_LEVEL, else info",
+    )
     parser.add_argument("--access-log", action="store_true", help="log every request")
+    parser.add_argument(
+        "--reload",
+        action="store_true",
+        help="watch the fixture directories and reload on a change (SIGHUP reloads too; a bad edit keeps the old)",
+    )
     control = parser.add_mutually_exclusive_group()
     control.add_argument(
         "--control-token",
         type=_control_token,
-        default=os.environ.get("MOCKIDP_CONTROL_TOKEN") or None,
+        default=None,  # from_environment: $MOCKIDP_CONTROL_TOKEN
         metavar="T",
         help="require Authorization: Bearer T on the control plane /mockidp/v1 "
         "(default: $MOCKIDP_CONTROL_TOKEN; unset = open)",
@@ -130,6 +142,36 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="serve no control plane (no faults, clock, keys, minted tokens, journal or run-time changes)",
     )
+
+
+def _host(value: str) -> str:
+    if not value.strip() or any(c.isspace() or not c.isprintable() for c in value):
+        raise argparse.ArgumentTypeError(f"must be a host name or IP address such as 127.0.0.1, got {value!r}")
+    return value
+
+
+# The serve options whose default comes from the environment: option -> (variable, check, default).
+ENVIRONMENT = {
+    "host": ("MOCKIDP_HOST", _host, "127.0.0.1"),
+    "port": ("MOCKIDP_PORT", lambda value: _port(value), 8000),
+    "control_token": ("MOCKIDP_CONTROL_TOKEN", lambda value: _control_token(value), None),
+}
+
+
+def from_environment(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Fill the serve options not given on the command line from their MOCKIDP_* variables; a bad value is
+    an error that names the variable (not the option the user never typed)."""
+    for option, (variable, check, default) in ENVIRONMENT.items():
+        if getattr(args, option, None) is not None or (option == "control_token" and args.no_control):
+            continue
+        raw = os.environ.get(variable)
+        if not raw:  # unset or empty: the default
+            setattr(args, option, default)
+            continue
+        try:
+            setattr(args, option, check(raw))
+        except argparse.ArgumentTypeError as exc:
+            parser.error(f"environment variable {variable}: {exc}")
 
 
 def _control_token(value: str) -> str:
@@ -147,6 +189,9 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+LOG_LEVELS = ["critical", "error", "warning", "info", "debug"]
+
+
 def setup_logging(level: str) -> None:
     logging.basicConfig(level=level.upper(), format="mockidp: %(levelname)s: %(message)s", stream=sys.stderr)
 
@@ -157,6 +202,12 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
         argv = ["serve", *argv]
     args = parser.parse_args(argv)
+    if args.command == "serve":
+        from_environment(parser, args)
+        if args.log_level not in LOG_LEVELS:  # argparse does not check a default against the choices
+            parser.error(f"MOCKIDP_LOG_LEVEL={args.log_level!r}: use one of {', '.join(LOG_LEVELS)}")
+        if args.fixtures is None and os.environ.get("MOCKIDP_FIXTURES"):
+            args.fixtures = [Path(d) for d in os.environ["MOCKIDP_FIXTURES"].split(os.pathsep) if d]
     if args.command == "check":
         return run_check(args.directory)
     if args.command == "token":
@@ -332,8 +383,16 @@ def run_serve(args: argparse.Namespace) -> int:
     server = make_server(app, log_level=args.log_level, access_log=args.access_log, on_ready=ready, **ssl_options)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal: make that a clean exit 0.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    from mockidp.core import reload
+
+    if hasattr(signal, "SIGHUP"):  # reload every domain's fixtures, as --reload does on a change
+        signal.signal(signal.SIGHUP, lambda *_: [reload.reload(domain) for domain in domains])
+    watcher = reload.Watcher(domains).start() if args.reload else None
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:
         pass
+    finally:
+        if watcher is not None:
+            watcher.stop()
     return 0

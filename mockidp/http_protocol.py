@@ -1,30 +1,58 @@
-"""uvicorn's httptools protocol, with the bound on the request head that uvicorn's h11 protocol has.
+"""uvicorn's httptools protocol, with the bounds on the request head that uvicorn leaves out, and its
+protocol-level refusals in the identity domain's error shape.
 
 httptools (llhttp, in C) parses requests several times faster than h11 (pure Python): with it one core
 answers ~13 % more client_credentials tokens/s and twice the JWKS requests/s (bench/README.md). But uvicorn
 gives it no limit on the request line + headers, where h11 refuses a request whose incomplete head has
-grown past `h11_max_incomplete_event_size`. This class counts the bytes received while a request head is
-incomplete, and answers one that passes the same bound exactly as h11 does.
+grown past `h11_max_incomplete_event_size`; and neither of them bounds the time a head may take, so a client
+that connects and sends nothing, or a header a byte a second, holds a connection for ever. This class:
+
+- counts the bytes received while a request head is incomplete, and refuses one that passes `MAX_HEAD_BYTES`
+  exactly as h11 does;
+- gives a connection `HEAD_TIMEOUT` seconds to send a whole request head (from its first byte, or from the
+  connection's start): past that, a partial head gets a 408 and the connection is closed (an idle one is
+  simply closed);
+- answers bytes that are not HTTP (uvicorn's plain-text "Invalid HTTP request received.") with a 400 in the
+  identity domain's JSON shape `{"error", "error_description", "ecid"}`.
+
+The body has its own deadline, in the application (`web/guard.py`, `ReadDeadline`).
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from mockidp.http_answers import error_response, not_http
+
 MAX_HEAD_BYTES = 64 * 1024  # the same as the h11_max_incomplete_event_size that server.py gives h11
+HEAD_TIMEOUT = 10.0  # seconds for a whole request line + headers
 
 
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
+    head_timeout = HEAD_TIMEOUT  # a subclass may set another (server.make_server)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._head_bytes = 0  # received since the last request ended, while no request head is complete
         self._in_body = False
+        self._head_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm_head_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_head_timer()
+        super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
         if not self._in_body:
             self._head_bytes += len(data)
+            if self._head_timer is None:
+                self._arm_head_timer()
         super().data_received(data)
         # Judged after parsing, as h11 does: a head that completed within this data is fine at any size.
         if not self._in_body and self._head_bytes > MAX_HEAD_BYTES and not self.transport.is_closing():
@@ -34,8 +62,36 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._in_body = True
+        self._cancel_head_timer()
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
         self._in_body, self._head_bytes = False, 0
         super().on_message_complete()
+
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn's answer to bytes it cannot parse as HTTP, in the identity domain's shape."""
+        self.transport.write(error_response(400, not_http(msg)))
+        self.transport.close()
+
+    def _arm_head_timer(self) -> None:
+        self._cancel_head_timer()
+        self._head_timer = self.loop.call_later(self.head_timeout, self._head_timeout)
+
+    def _cancel_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_timeout(self) -> None:
+        self._head_timer = None
+        if self.transport.is_closing() or self._in_body:
+            return
+        if self.cycle is not None and not self.cycle.response_complete:  # still answering the request before
+            self._arm_head_timer()
+            return
+        if self._head_bytes:
+            self.logger.info("a request head took longer than %g s: 408, connection closed", self.head_timeout)
+            description = f"The request line and headers did not arrive within {self.head_timeout:g} seconds."
+            self.transport.write(error_response(408, description))
+        self.transport.close()

@@ -7,6 +7,7 @@ import errno
 import logging
 import socket
 from collections.abc import Callable
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -17,7 +18,7 @@ from mockidp.web.interceptor import TRANSPORT_KEY
 try:
     from mockidp.http_protocol import BoundedHttpToolsProtocol as HTTP_PROTOCOL
 except ImportError:  # no httptools on this platform: uvicorn's pure-Python h11, slower but the same answers
-    HTTP_PROTOCOL = "h11"
+    from mockidp.http_h11 import ShapedH11Protocol as HTTP_PROTOCOL  # type: ignore[assignment]
 
 log = logging.getLogger("mockidp")
 
@@ -87,11 +88,17 @@ def make_server(
     log_level: str = "info",
     access_log: bool = False,
     on_ready: Callable[[], None] | None = None,
+    head_timeout: float | None = None,
     **ssl: object,
 ) -> Server:
+    """`head_timeout`: seconds a connection has to send a whole request head (default
+    `http_protocol.HEAD_TIMEOUT`; with httptools only)."""
+    http: Any = HTTP_PROTOCOL
+    if head_timeout is not None and hasattr(HTTP_PROTOCOL, "head_timeout"):
+        http = type(HTTP_PROTOCOL.__name__, (HTTP_PROTOCOL,), {"head_timeout": head_timeout})
     config = uvicorn.Config(
         WithTransport(app),
-        http=HTTP_PROTOCOL,
+        http=http,
         loop="asyncio",  # uvloop, if installed, measured no faster for tokens and with a worse p99 (bench/README.md)
         ws="none",  # no WebSocket endpoints: don't import a WebSocket library at start-up just because it is there
         log_config=None,

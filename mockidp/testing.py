@@ -112,21 +112,25 @@ class JournalEntry:
 
 
 class Fault:
-    """A queued fault. As a context manager it is deleted on exit, so it cannot leak into the next test."""
+    """A queued fault. As a context manager it is deleted on exit, so it cannot leak into the next test; what it
+    did (`hits`, `record`) stays readable afterwards, as it was when it was deleted."""
 
     def __init__(self, control: _Control, record: Mapping[str, Any]) -> None:
         self._control = control
         self.id: str = record["id"]
         self.endpoint: str = record["endpoint"]
         self.record = dict(record)
+        self._deleted = False
 
     def refresh(self) -> dict[str, Any]:
-        self.record = self._control.call("GET", f"/faults/{self.id}")
+        """The fault as the server has it now (after `delete`: as it was then)."""
+        if not self._deleted:
+            self.record = self._control.call("GET", f"/faults/{self.id}")
         return self.record
 
     @property
     def hits(self) -> int:
-        """How many requests this fault has answered so far."""
+        """How many requests this fault has answered (so far, or until it was deleted)."""
         return int(self.refresh()["hits"])
 
     @property
@@ -134,11 +138,16 @@ class Fault:
         return bool(self.refresh()["active"])
 
     def delete(self) -> None:
+        if self._deleted:
+            return
         try:
+            self.refresh()  # keep the final count
             self._control.call("DELETE", f"/faults/{self.id}")
         except ControlPlaneError as exc:
-            if exc.status != 404:
+            if exc.status != 404:  # already gone (a reset): keep what was last seen
                 raise
+        self._deleted = True
+        self.record = {**self.record, "active": False, "remaining": 0}
 
     def __enter__(self) -> Fault:
         return self
@@ -409,6 +418,11 @@ class MockIdP:
         if malformed:
             spec["malformed"] = True
         return Fault(self.control, self.control.call("POST", "/faults", spec))
+
+    def reload(self) -> dict[str, Any]:
+        """Read the fixture directory again (state stays); a bad edit raises ControlPlaneError with the problems
+        and the previous fixtures stay served."""
+        return self.control.call("POST", "/reload")
 
     def faults(self) -> list[dict[str, Any]]:
         return self.control.call("GET", "/faults")["faults"]

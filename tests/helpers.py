@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import jwt
@@ -64,3 +65,23 @@ def assert_error(response: requests.Response, status: int, error: str, descripti
     assert body["error_description"].endswith("."), body
     assert body["ecid"] == response.headers["X-ORACLE-DMS-ECID"]
     return body
+
+
+class LogRecorder(logging.Handler):
+    """Every record the server logs (attach it to the root logger), to assert that none is an error or carries
+    a traceback."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def failures(self) -> list[str]:
+        return [
+            f"{r.levelname} {r.name}: {r.getMessage()}"
+            + (f" {logging.Formatter().formatException(r.exc_info)[-600:]}" if r.exc_info else "")
+            for r in self.records
+            if r.levelno >= logging.ERROR or r.exc_info or "Traceback" in r.getMessage()
+        ]

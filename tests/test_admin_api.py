@@ -664,7 +664,7 @@ def test_deep_nesting_is_refused_not_recursed(admin):
     for body in ("[" * 5000 + "]" * 5000, '{"a":' * 40 + "1" + "}" * 40):
         for path in ("Users", "Users/.search"):
             response = admin("POST", path, data=body, headers={"Content-Type": SCIM})
-            assert "deeper than 32" in scim_error(response, 400, "error.common.common.invalidSyntax", "invalidSyntax")
+            assert "32 deep" in scim_error(response, 400, "error.common.common.invalidSyntax", "invalidSyntax")
 
 
 def test_emails_and_phone_numbers_are_kept_as_sent(idp, admin):
@@ -705,3 +705,12 @@ def test_a_user_signing_with_their_own_key_gets_their_roles_scopes(idp):
     assert {"urn:opc:idm:t.users", "urn:opc:idm:t.groups", "urn:opc:idm:t.user.me"} <= alice.scopes
     dave = caller.for_user(idp.domain, idp.domain.user(DAVE))
     assert dave.scopes == {"urn:opc:idm:t.user.me"}
+
+
+def test_filter_sort_and_page_together(admin):
+    params = {"filter": 'emails.value ew "example.com"', "sortBy": "userName", "sortOrder": "descending"}
+    assert names(admin.get("Users", params=params)) == [DAVE, ALICE]
+    second = admin.get("Users", params={**params, "startIndex": 2, "count": 1})
+    assert names(second) == [ALICE] and second.json()["totalResults"] == 2 and "opc-next-page" not in second.headers
+    again = admin.get("Users", params={**params, "sortOrder": "ascending"})  # the other order, from the same list
+    assert names(again) == [ALICE, DAVE]

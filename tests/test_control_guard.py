@@ -77,7 +77,12 @@ def test_no_control_removes_the_control_plane() -> None:
     try:
         response = requests.get(url + "/mockidp/v1/faults", timeout=10)
         assert (response.status_code, response.json()["error"]) == (404, "not_found")
+        for path in ("/mockidp/console", "/mockidp/console/callback", "/mockidp/console/static/console.js"):
+            response = requests.get(url + path, timeout=10)  # the console goes with it
+            assert (response.status_code, response.json()["error"]) == (404, "not_found"), path
         assert requests.get(url + "/admin/v1/SigningCert/jwk", timeout=10).status_code == 200
+        home = requests.get(url + "/", timeout=10).text  # the root page does not link what is not there
+        assert "/mockidp/console" not in home and "/.well-known/openid-configuration" in home
     finally:
         stop(process)
 

@@ -184,3 +184,19 @@ def test_cli_serves_several_domains(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_each_domain_has_its_console(two: MockIdP) -> None:
+    """The console of /tenants/<tenant> loads its files and calls the API under that prefix, and its debugger's
+    callback is that domain's."""
+    base = two.tenant_url(B)
+    page = requests.get(f"{base}/mockidp/console", timeout=10)
+    assert page.status_code == 200
+    assert f'src="/tenants/{B}/mockidp/console/static/console.js"' in page.text
+    assert f'data-root="/tenants/{B}"' in page.text
+    assert requests.get(f"{base}/mockidp/console/static/console.css", timeout=10).status_code == 200
+    overview = requests.get(f"{base}/mockidp/v1/domain", timeout=10).json()
+    assert (overview["tenant"], overview["url"]) == (B, base)
+    flow = requests.post(f"{base}/mockidp/v1/console/flows", json={"client_id": CLIENT_B}, timeout=10)
+    assert flow.status_code == 400  # CLIENT_B has no authorization_code grant: said so, in B
+    assert "not allowed the authorization_code grant" in flow.json()["error_description"]

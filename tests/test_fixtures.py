@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -242,3 +243,66 @@ def test_shipped_clients_cover_every_flow(idp):
     # no session yet: the sign-in page (not an unauthorized_client redirect)
     assert implicit.status_code in (200, 302, 303), implicit.text
     assert "error=" not in implicit.headers.get("location", "")
+
+
+def test_a_file_given_as_the_fixture_directory_is_named_as_a_file_with_its_folder(write_fixtures):
+    directory = write_fixtures(**{"a.toml": "[[users]]\nuser_name = 'u'\n"})
+    assert problems(directory / "a.toml") == [
+        f"{directory / 'a.toml'}: (directory): is a file; fixtures are a directory of *.toml / *.json files, "
+        f"such as its folder {str(directory)!r}"
+    ]
+
+
+def test_a_code_with_a_bad_redirect_still_has_its_user_and_client_checked(write_fixtures):
+    directory = write_fixtures(
+        **{
+            "a.toml": """
+            [[clients]]
+            client_id = "web"
+            client_secret = "s"
+            grant_types = ["authorization_code"]
+            redirect_uris = ["http://localhost:8001"]
+
+            [[codes]]
+            code = "c1"
+            client_id = "web"
+            user = "ghost"
+            redirect_uri = "localhost:8001"
+
+            [[codes]]
+            code = "c2"
+            client_id = "nobody"
+            user = "ghost"
+            redirect_uri = "http://x.example/#frag"
+            """
+        }
+    )
+    assert problems(directory) == [
+        'a.toml: codes[0].redirect_uri: looks like host:port without a scheme; write e.g. "http://localhost:8001"',
+        "a.toml: codes[1].redirect_uri: must be an absolute URL without a fragment, got 'http://x.example/#frag'",
+        "a.toml: codes[0].user: no user with user_name 'ghost'",
+        "a.toml: codes[1].client_id: no client with client_id 'nobody'",
+        "a.toml: codes[1].user: no user with user_name 'ghost'",
+    ]
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x1b", "\x7f", "\x85", "\x9f"])
+def test_control_characters_in_user_names_and_client_ids_are_refused(write_fixtures, character):
+    escaped = json.dumps(character)
+    directory = write_fixtures(
+        **{
+            "a.json": f'{{"users": [{{"user_name": "al{escaped[1:-1]}ice"}}], '
+            f'"clients": [{{"client_id": "c{escaped[1:-1]}", "client_secret": "s"}}]}}'
+        }
+    )
+    code = f"U+{ord(character):04X}"
+    assert problems(directory) == [
+        f"a.json: clients[0].client_id: must not contain control characters; {'c' + character!r} has {code} "
+        "at position 1",
+        f"a.json: users[0].user_name: must not contain control characters; {'al' + character + 'ice'!r} has "
+        f"{code} at position 2",
+    ]
+    result = subprocess.run(
+        [sys.executable, "-m", "mockidp", "check", str(directory)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1 and "must not contain control characters" in result.stdout

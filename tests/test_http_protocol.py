@@ -3,12 +3,14 @@ and both must answer the same, including the bound on the request head (request 
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Iterator
 
 import pytest
 
 import mockidp.server
+from mockidp.http_h11 import ShapedH11Protocol
 from mockidp.http_protocol import MAX_HEAD_BYTES, BoundedHttpToolsProtocol
 from mockidp.testing import MockIdP
 
@@ -18,7 +20,7 @@ JWKS = "/admin/v1/SigningCert/jwk"
 @pytest.fixture(params=["httptools", "h11"])
 def server(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[MockIdP]:
     monkeypatch.setattr(
-        mockidp.server, "HTTP_PROTOCOL", BoundedHttpToolsProtocol if request.param == "httptools" else "h11"
+        mockidp.server, "HTTP_PROTOCOL", BoundedHttpToolsProtocol if request.param == "httptools" else ShapedH11Protocol
     )
     with MockIdP() as idp:
         yield idp
@@ -57,7 +59,9 @@ def test_an_incomplete_head_over_the_bound_gets_400(server: MockIdP) -> None:
     answer = exchange(server, unfinished.encode())
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 400 Bad Request\r\n")
-    assert body == b"Invalid HTTP request received."
+    answer = json.loads(body)
+    assert set(answer) == {"error", "error_description", "ecid"} and answer["error"] == "invalid_request"
+    assert "not valid HTTP" in answer["error_description"]
 
 
 def test_the_bound_is_per_request_on_a_kept_alive_connection(server: MockIdP) -> None:

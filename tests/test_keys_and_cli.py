@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -78,9 +79,9 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "mockidp", *args], capture_output=True, text=True, timeout=60)
 
 
-def start(*args: str) -> tuple[subprocess.Popen[str], str]:
+def start(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "mockidp", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "mockidp", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
     )
     line = process.stdout.readline().strip()
     if not line:
@@ -193,3 +194,32 @@ def test_a_certificate_for_another_key_is_refused(write_fixtures):
     assert result.returncode == 1
     assert "the first certificate in the file is not for this key" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("MOCKIDP_PORT", "abc", "environment variable MOCKIDP_PORT: must be a port number from 0 to 65535, got 'abc'"),
+        ("MOCKIDP_PORT", "70000", "environment variable MOCKIDP_PORT: must be a port number"),
+        ("MOCKIDP_HOST", "a b", "environment variable MOCKIDP_HOST: must be a host name or IP address"),
+        ("MOCKIDP_CONTROL_TOKEN", "a b", "environment variable MOCKIDP_CONTROL_TOKEN: must be a non-empty token"),
+    ],
+)
+def test_a_bad_environment_variable_is_named_not_the_option(variable: str, value: str, message: str):
+    env = {**os.environ, variable: value}
+    port = [] if variable == "MOCKIDP_PORT" else ["--port", "0"]
+    result = subprocess.run(
+        [sys.executable, "-m", "mockidp", "serve", *port], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "--port" not in result.stderr.splitlines()[-1] and "Traceback" not in result.stderr
+
+
+def test_a_command_line_option_wins_over_a_bad_environment_variable():
+    process, url = start("serve", "--port", "0", env={**os.environ, "MOCKIDP_PORT": "abc"})
+    try:
+        assert url.startswith("http://127.0.0.1:")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -19,6 +19,7 @@ import requests
 from tests.conftest import ORDERS, SEED_CLIENT_ID, SEED_CLIENT_SECRET, TENANT
 
 ROOT = Path(__file__).resolve().parent.parent
+CONSOLE_FILES = sorted(p.name for p in (ROOT / "mockidp" / "web" / "console").iterdir() if p.is_file())
 DEFAULT_FIXTURES = sorted(p.name for p in (ROOT / "fixtures" / "default").iterdir() if p.is_file())
 
 
@@ -55,6 +56,8 @@ def test_wheel_ships_the_default_fixtures(wheel: Path) -> None:
     packaged = sorted(n.removeprefix("mockidp/_default_fixtures/") for n in names if "/_default_fixtures/" in n)
     assert packaged == DEFAULT_FIXTURES
     assert "mockidp/cli.py" in names
+    console = sorted(n for n in names if n.startswith("mockidp/web/console/"))
+    assert console == [f"mockidp/web/console/{f}" for f in CONSOLE_FILES]
     assert not [n for n in names if n.startswith(("tests/", "bench/", "fixtures/"))]
 
 
@@ -105,6 +108,8 @@ def test_installed_command_serves_tokens(installed: Path) -> None:
             issuer=discovery.json()["issuer"],
         )
         assert (claims["sub"], claims["tenant"], claims["scope"]) == (SEED_CLIENT_ID, TENANT, "read")
+        for path in ("/mockidp/console", "/mockidp/console/static/console.js", "/mockidp/console/static/console.css"):
+            assert requests.get(url + path, timeout=10).status_code == 200, path  # served from the wheel
     finally:
         server.send_signal(signal.SIGTERM)
         _, stderr = server.communicate(timeout=30)

@@ -101,3 +101,61 @@ def test_the_plugin_starts_nothing_unless_asked(pytester: pytest.Pytester) -> No
         """
     )
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_port_and_auto_login_options(pytester: pytest.Pytester) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port that was free a moment ago
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    pytester.makepyfile(
+        test_options=f"""
+        import requests
+
+        def test_port_and_auto_login(mockidp):
+            assert mockidp.url == "http://127.0.0.1:{port}"
+            answer = requests.get(mockidp.authorize_url, allow_redirects=False, timeout=10, params={{
+                "client_id": "04c1e0a50787408782a5a06fb04f6522", "response_type": "code",
+                "redirect_uri": "http://localhost:8001", "scope": "openid", "state": "s"}})
+            assert answer.status_code in (302, 303) and "code=" in answer.headers["location"]  # no sign-in page
+            assert mockidp.requests("authorize")[-1].status == answer.status_code
+        """
+    )
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", f"--mockidp-port={port}", "--mockidp-auto-login=bob@example.com"
+    )
+    result.assert_outcomes(passed=1)
+    pytester.makeini("[pytest]\nmockidp_port = eighty\n")
+    refused = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    assert "mockidp_port: must be a port number" in refused.stderr.str() + refused.stdout.str()
+
+
+def test_fixtures_per_module_with_a_marker(pytester: pytest.Pytester) -> None:
+    pytester.mkdir("own")
+    (pytester.path / "own" / "domain.toml").write_text(
+        '[domain]\ntenant = "idcs-0123456789abcdef0123456789abcdef"\n[[users]]\nuser_name = "own@example.com"\n'
+    )
+    users = 'requests.get(mockidp.control_url + "/users", timeout=10).json()["users"]'
+    pytester.makepyfile(
+        test_own=f"""
+        import pytest
+        import requests
+
+        pytestmark = pytest.mark.mockidp_fixtures("own")
+
+        def test_its_own_domain(mockidp):
+            assert [u["user_name"] for u in {users}] == ["own@example.com"]
+            mockidp.clock.advance(600)
+
+        def test_reset_between_tests_too(mockidp):
+            assert mockidp.clock.state()["offset"] == 0.0
+        """,
+        test_default=f"""
+        import requests
+
+        def test_the_shipped_domain(mockidp):
+            assert "user@example.com" in [u["user_name"] for u in {users}]
+        """,
+    )
+    pytester.runpytest_subprocess("-p", "no:cacheprovider", "--strict-markers").assert_outcomes(passed=3)

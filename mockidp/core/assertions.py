@@ -7,12 +7,12 @@ Each check raises `AssertionRejected` with a sentence for the client; the caller
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Sequence
 from typing import Any
 
 import jwt
 
+from mockidp.core.clock import is_instant, iso
 from mockidp.core.verification_keys import KeyNotFound, VerificationKey, find_key
 
 ALGORITHM = "RS256"
@@ -66,8 +66,8 @@ def check_times(claims: dict[str, Any], now: float, what: str, *, max_lifetime: 
     exp = claims.get("exp")
     if exp is None:
         raise AssertionRejected(f"Missing exp: the {what} must have an exp claim.")
-    if not isinstance(exp, int | float) or isinstance(exp, bool):
-        raise AssertionRejected(f"The {what}'s exp must be a number of seconds since the epoch, got {exp!r}.")
+    if not is_instant(exp):
+        raise AssertionRejected(f"The {what}'s exp must be a number of seconds since the epoch, got {exp!r:.40}.")
     if exp <= now:
         raise AssertionRejected(f"Expired: the {what} expired at {iso(exp)} (it is now {iso(now)}).")
     if max_lifetime is not None and exp > now + max_lifetime + LEEWAY:
@@ -79,8 +79,10 @@ def check_times(claims: dict[str, Any], now: float, what: str, *, max_lifetime: 
         value = claims.get(name)
         if value is None:
             continue
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            raise AssertionRejected(f"The {what}'s {name} must be a number of seconds since the epoch, got {value!r}.")
+        if not is_instant(value):
+            raise AssertionRejected(
+                f"The {what}'s {name} must be a number of seconds since the epoch, got {value!r:.40}."
+            )
         if value > now + LEEWAY:
             raise AssertionRejected(f"The {what} is not valid yet: its {name} is {iso(value)}, it is now {iso(now)}.")
     return int(exp)
@@ -101,7 +103,3 @@ def check_audience(claims: dict[str, Any], accepted: Sequence[str], what: str) -
             f"Wrong aud: the {what}'s aud must contain {' or '.join(repr(a) for a in accepted)}; "
             f"got {claims.get('aud')!r}."
         )
-
-
-def iso(instant: float) -> str:
-    return datetime.datetime.fromtimestamp(instant, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -212,12 +212,20 @@ def id_token_claims(
         claims["groups"] = _groups(domain, grant.user, "name")
     if grant.scopes.has("get_approles"):
         claims["appRoles"] = [_named(domain, "approle", name, "name") for name in grant.user.app_roles]
+    if domain.settings.id_token_profile:
+        asked = [scope for scope in PROFILE_SCOPES if grant.scopes.has(scope)]
+        profile = userinfo_claims(domain, grant.user, asked) if asked else {}
+        claims.update({name: value for name, value in profile.items() if name not in claims})
     claims.update(grant.user.claims)
     _add_custom_claims(domain, claims, "IT", grant)
     return claims
 
 
-def _named(domain: IdentityDomain, kind: str, name: str, label: str) -> dict[str, str]:
+def _named(domain: IdentityDomain, kind: str, name: str, label: str) -> dict[str, str] | str:
+    """A group or app role as the real service lists it, `{"id", <label>: name}`; with `group_claims = "names"`
+    the bare name, for clients that match claims by string (mod_auth_openidc's `Require claim groups:…`)."""
+    if domain.settings.group_claims == "names":
+        return name
     return {"id": ids.stable_guid(kind, domain.tenant, name), label: name}
 
 
@@ -230,6 +238,10 @@ def _groups(domain: IdentityDomain, user: User, label: str) -> list[dict[str, st
     from mockidp.core.admin.groups import of_user
 
     return [{"id": group_id, label: name} for group_id, name in of_user(domain, user)]
+
+
+# What `id_token_profile = true` copies from userinfo into ID tokens (the real service keeps them to userinfo).
+PROFILE_SCOPES = ("profile", "email", "phone")
 
 
 def userinfo_claims(domain: IdentityDomain, user: User, scopes: Iterable[str]) -> dict[str, Any]:

@@ -8,7 +8,6 @@ in constant time.
 from __future__ import annotations
 
 import base64
-import binascii
 import hmac
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
@@ -46,8 +45,8 @@ def parse_basic(authorization: str) -> tuple[str, str]:
             description='The Authorization header must be "Basic" followed by base64 of client_id:client_secret.',
         )
     try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+        decoded = base64.b64decode(encoded.strip().encode("ascii"), validate=True).decode("utf-8")
+    except ValueError:  # not ASCII (8-bit header bytes), not base64 (binascii.Error), not UTF-8 inside
         raise invalid_client(
             "undecodable Basic credentials",
             basic=True,

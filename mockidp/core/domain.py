@@ -64,16 +64,10 @@ def tenant_from_key(key: SigningKey) -> str:
 
 class IdentityDomain:
     def __init__(self, fixtures: Fixtures, signing_key: SigningKey, store: Store | None = None) -> None:
-        self.fixtures = fixtures
-        self.settings = fixtures.domain
         self.store: Store = store if store is not None else MemoryStore()
-        self.keys = KeyRing(signing_key, self.store)
         self.clock = Clock(self.store)
         self.store.bind_clock(self.clock.now)
-        self.tenant = self.settings.tenant or tenant_from_key(signing_key)
-        self._fixture_scopes = ScopeCatalog(fixtures.resources, self.tenant)
-        self._fixture_trusts: dict[str, Trust] = {trust.issuer: trust for trust in fixtures.trusts}
-        self._users_by_email = {user.email.lower(): user for user in fixtures.users.values() if user.email}
+        self.tenant = fixtures.domain.tenant or tenant_from_key(signing_key)
         self._urls: dict[str, Urls] = {}
         # Caches of what run-time records build into, keyed by the record's revision (records never change).
         self._built: dict[str, Client | User] = {}
@@ -81,6 +75,24 @@ class IdentityDomain:
         # What features derive from state and fixtures (e.g. SCIM resources by record revision): keys must name
         # what they were built from, so a stale entry is never read; users of it bound its size; reset empties it.
         self.cache: dict[Any, Any] = {}
+        self.use_fixtures(fixtures, signing_key)
+
+    def use_fixtures(self, fixtures: Fixtures, signing_key: SigningKey) -> None:
+        """Serve these fixtures from now on (at start, and when they are reloaded: core/reload.py). The state in
+        the store stays; the tenant cannot change (requests find their domain by it)."""
+        tenant = fixtures.domain.tenant or tenant_from_key(signing_key)
+        if tenant != self.tenant:
+            raise ValueError(f"the tenant would change from {self.tenant} to {tenant}; restart to change it")
+        self.fixtures = fixtures
+        self.settings = fixtures.domain
+        self.keys = KeyRing(signing_key, self.store)
+        self._fixture_scopes = ScopeCatalog(fixtures.resources, self.tenant)
+        self._fixture_trusts: dict[str, Trust] = {trust.issuer: trust for trust in fixtures.trusts}
+        self._users_by_email = {user.email.lower(): user for user in fixtures.users.values() if user.email}
+        self._urls.clear()
+        self._built.clear()
+        self._catalogs.clear()
+        self.cache.clear()
 
     @classmethod
     def load(cls, directory: str | Path, store: Store | None = None) -> IdentityDomain:

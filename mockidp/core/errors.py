@@ -77,8 +77,8 @@ def invalid_target(description: str) -> OAuthError:
 
 def invalid_token(description: str, status: int = 401) -> OAuthError:
     """A bearer token that cannot be used (RFC 6750 §3): the challenge goes in WWW-Authenticate."""
-    # RFC 6750 §3: error_description may not contain '"' or '\\'.
-    quoted = description.replace('"', "'").replace("\\", "/")
+    # RFC 6750 §3: error_description is printable ASCII without '"' or '\\' (the body keeps the whole text).
+    quoted = "".join(c if " " <= c <= "~" else "?" for c in description.replace('"', "'").replace("\\", "/"))
     challenge = f'Bearer error="invalid_token", error_description="{quoted}"'
     return OAuthError("invalid_token", description, status, headers={"WWW-Authenticate": challenge})
 

@@ -23,6 +23,7 @@ from mockidp.core.model import (
     AUTHORIZATION_CODE,
     CLIENT_CREDENTIALS,
     DEFAULT_ISSUER,
+    DEFAULT_KEY_OPS,
     GRANT_ALIASES,
     IMPLICIT,
     KNOWN_GRANTS,
@@ -74,9 +75,19 @@ def _nonempty(value: str) -> str | None:
     return None if value.strip() else "must not be empty"
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0, DEL, C1: invisible, and unsafe in headers, logs and URLs
+
+
 def _token(value: str) -> str | None:
+    """An identifier (user name, client id, audience, scope, code): no spaces, no control characters."""
     if not value:
         return "must not be empty"
+    control = _CONTROL.search(value)
+    if control:
+        return (
+            f"must not contain control characters; {value!r} has U+{ord(control.group()):04X} "
+            f"at position {control.start()}"
+        )
     return "must not contain spaces" if re.search(r"\s", value) else None
 
 
@@ -127,6 +138,8 @@ def _absolute_http_url(value: str) -> bool:
 
 
 def _redirect_uri(value: str) -> str | None:
+    if _CONTROL.search(value) or " " in value:
+        return f"must be a URL without spaces or control characters, got {value!r}"
     parts = urlsplit(value)
     if not parts.scheme or parts.fragment or "#" in value:
         return f"must be an absolute URL without a fragment, got {value!r}"
@@ -174,6 +187,9 @@ def _hex_id(value: str) -> str | None:
 def _ocid(value: str) -> str | None:
     ok = re.fullmatch(r"ocid1\.[a-z0-9]+\.[a-z0-9-]+\.[a-z0-9-]*\.[a-z0-9._-]+", value)
     return None if ok else f'must be an OCID such as "ocid1.user.oc1..aaaaaaaa…", got {value!r}'
+
+
+JWK_KEY_OPS = ("sign", "verify", "encrypt", "decrypt", "wrapKey", "unwrapKey", "deriveKey", "deriveBits")
 
 
 def _one_of(*allowed: str) -> Check:
@@ -234,6 +250,10 @@ DOMAIN_FIELDS = {
     "previous_issuer": Field(STR, "", _previous_issuer),
     "client_id_metadata_documents": Field(BOOL, False),
     "trusted_metadata_locations": Field(STRS, [], item_check=_metadata_location),
+    # Client quirks (docs/client-compatibility.md): the real service's behaviour by default.
+    "jwks_key_ops": Field(STRS, list(DEFAULT_KEY_OPS), item_check=_one_of(*JWK_KEY_OPS)),
+    "group_claims": Field(STR, "objects", _one_of("objects", "names")),
+    "id_token_profile": Field(BOOL, False),
 }
 RESOURCE_FIELDS = {
     "name": Field(STR, check=_nonempty),
@@ -668,6 +688,15 @@ def _without_duplicates(entries: list[tuple[str, str, Any]], key: str, problems:
 
 def _read(directory: Path) -> tuple[Fixtures | None, list[Problem]]:
     problems: list[Problem] = []
+    if directory.is_file():
+        return None, [
+            Problem(
+                str(directory),
+                "(directory)",
+                f"is a file; fixtures are a directory of *.toml / *.json files, such as its folder "
+                f"{str(directory.parent)!r}",
+            )
+        ]
     if not directory.is_dir():
         return None, [Problem(str(directory), "(directory)", "no such directory")]
     merged = _merge(directory, problems)
@@ -679,13 +708,16 @@ def _read(directory: Path) -> tuple[Fixtures | None, list[Problem]]:
     domain = DomainSettings(**domain_values) if domain_values else DomainSettings()
 
     checked: dict[str, list[tuple[str, str, Any]]] = {}
+    refused: dict[str, list[tuple[str, str, dict]]] = {}  # tables with problems: their references still checked
     for section, fields in LIST_SECTIONS.items():
-        checked[section] = []
+        checked[section], refused[section] = [], []
         entries = _without_duplicates(merged.items[section], ID_KEYS[section], problems)
         for file, path, raw in entries:
             values = read_table(raw, fields, file, path, problems)
             if values is not None:
                 checked[section].append((file, path, values))
+            elif isinstance(raw, dict):
+                refused[section].append((file, path, raw))
 
     resources = [build_resource(v) for _, _, v in checked["resources"]]
     catalog = ScopeCatalog(resources, domain.tenant or "idcs-check")
@@ -749,6 +781,11 @@ def _read(directory: Path) -> tuple[Fixtures | None, list[Problem]]:
             except OAuthError as exc:
                 problems.append(Problem(file, f"{path}.scope", exc.reason))
         codes[code.code] = code
+    for file, path, raw in refused["codes"]:  # so that one `mockidp check` reports every problem at once
+        if isinstance(raw.get("client_id"), str) and raw["client_id"] not in clients:
+            problems.append(Problem(file, f"{path}.client_id", f"no client with client_id {raw['client_id']!r}"))
+        if isinstance(raw.get("user"), str) and raw["user"] not in users:
+            problems.append(Problem(file, f"{path}.user", f"no user with user_name {raw['user']!r}"))
 
     trusts: list[Trust] = []
     for file, path, values in checked["trusts"]:

@@ -1,14 +1,16 @@
 """The request journal: what clients sent to the domain and what they got back, for tests to assert on.
 
 One entry per request to the identity-domain endpoints (not the control plane): endpoint, grant type, client id,
-the client-authentication method the request used, the PKCE method, scopes, user, status, error and the precise
-reason. Secrets (client secrets, passwords, PKCE verifiers) are never kept; tokens, codes and assertions are
-kept only as their last characters, so a test can tell them apart without the journal holding a usable one.
+the client-authentication method the request used, the PKCE method, scopes, user, status, error, the precise
+reason and how long the answer took (`duration_ms`). Secrets (client secrets, passwords, PKCE verifiers) are
+never kept; tokens, codes and assertions are kept only as their last characters, so a test can tell them apart
+without the journal holding a usable one.
 Entries live in the store, the last `LIMIT` of them.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -67,6 +69,7 @@ def entry(
     fault: str | None = None,
     authenticated_client: str | None = None,
     body: Any = None,
+    duration_ms: float | None = None,
 ) -> Record:
     """A journal entry for one request (no HTTP here: the web layer passes what it read). `status` is None
     when the connection was dropped on purpose. `authenticated_client`, when the domain already knows it,
@@ -106,6 +109,7 @@ def entry(
         "error": _clip(outcome.get("error") if outcome else None, MAX_VALUE, "error", clipped),
         "reason": _clip(outcome.get("reason") if outcome else None, MAX_REASON, "reason", clipped),
         "fault": fault,
+        "duration_ms": duration_ms,
     }
     if body is not None:  # the JSON body of an admin-API request, passwords and secrets redacted
         record["body"] = redact_json(body)
@@ -193,15 +197,43 @@ def record(store: Store, item: Record, limit: int = LIMIT) -> None:
 
 
 def entries(
-    store: Store, *, endpoint: str | None = None, client_id: str | None = None, limit: int | None = None
+    store: Store,
+    *,
+    endpoint: str | None = None,
+    client_id: str | None = None,
+    status: str | None = None,
+    after: int | None = None,
+    limit: int | None = None,
 ) -> list[Record]:
-    """Entries oldest first, optionally only one endpoint's or one client's, and only the last `limit`."""
+    """Entries oldest first, optionally only one endpoint's, one client's, one status (`400`, a class `4xx`,
+    or `dropped`), only those after an entry id (a cursor for polling), and only the last `limit`."""
     found = [
         item
         for _, item in sorted(store.items(NS))
-        if (endpoint is None or item["endpoint"] == endpoint) and (client_id is None or item["client_id"] == client_id)
+        if (endpoint is None or item["endpoint"] == endpoint)
+        and (client_id is None or item["client_id"] == client_id)
+        and (after is None or item["id"] > after)
+        and (status is None or status_matches(item["status"], status))
     ]
     return found[-limit:] if limit else found
+
+
+STATUS_FILTER = re.compile(r"[1-5](xx|\d\d)|dropped")
+
+
+def status_matches(status: int | None, wanted: str) -> bool:
+    """`wanted` is a status (`401`), a class (`4xx`) or `dropped` (no answer: a fault closed the connection)."""
+    if wanted == "dropped":
+        return status is None
+    if status is None:
+        return False
+    return str(status)[0] == wanted[0] if wanted.endswith("xx") else str(status) == wanted
+
+
+def last_id(store: Store) -> int:
+    """The id of the newest entry, 0 when the journal is empty (a poller that is ahead of it was reset)."""
+    keys = [key for key, _ in store.items(NS)]
+    return int(max(keys)) if keys else 0
 
 
 def clear(store: Store) -> None:

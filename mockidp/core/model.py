@@ -44,6 +44,9 @@ def loopback_without_port(uri: str) -> str | None:
     return parts._replace(netloc=f"[{host}]" if ":" in host else host).geturl()
 
 
+DEFAULT_KEY_OPS = ("verify", "encrypt")  # what the real JWKS publishes (idcs-reference §3)
+
+
 @dataclass(frozen=True)
 class DomainSettings:
     tenant: str | None = None  # None: derived from the signing key, so it stays the same across restarts
@@ -60,6 +63,13 @@ class DomainSettings:
     previous_issuer: str = ""  # the issuer before a change: its tokens stay valid where they are presented back
     client_id_metadata_documents: bool = False  # a client_id that is a trusted URL names a metadata document
     trusted_metadata_locations: tuple[str, ...] = ()  # URL prefixes such client_ids must start with
+    # Client quirks, switchable (docs/client-compatibility.md); the defaults are the real service's.
+    jwks_key_ops: tuple[str, ...] = DEFAULT_KEY_OPS  # the JWKS keys' key_ops; () leaves the member out
+    group_claims: str = "objects"  # groups / appRoles in tokens and userinfo: "objects" ({"id", name}) or "names"
+    id_token_profile: bool = False  # True: ID tokens carry the profile/email/phone claims userinfo would
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "jwks_key_ops", tuple(self.jwks_key_ops))  # a list from the fixture file
 
 
 @dataclass(frozen=True)

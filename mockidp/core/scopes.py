@@ -291,7 +291,7 @@ class ScopeCatalog:
 
 def _expiry(item: str) -> int:
     raw = item[len(EXPIRY_PREFIX) :]
-    if not raw.isdigit() or not MIN_TTL <= int(raw) <= MAX_TTL:
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 12) or not MIN_TTL <= int(raw) <= MAX_TTL:
         raise invalid_scope(f'"{item}" must give a whole number of seconds between {MIN_TTL} and {MAX_TTL}.')
     return int(raw)
 

@@ -6,7 +6,6 @@ is the only state they need (revoked `jti`s, kept until the token would have exp
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +13,7 @@ import jwt
 
 from mockidp.core import refresh_tokens
 from mockidp.core.claims import Grant, access_token_claims, id_token_claims
+from mockidp.core.clock import is_instant, iso
 
 if TYPE_CHECKING:
     from mockidp.core.domain import IdentityDomain, Urls
@@ -97,6 +97,30 @@ class TokenRejected(Exception):
     """A presented token cannot be used; the message says why, in a sentence for the client."""
 
 
+@dataclass(frozen=True)
+class Check:
+    """One check of a presented token: its name (signature, tenant, type, issuer, expiry, not_before,
+    revocation, audience), whether it passed, and why, in a sentence."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What `inspect_token` found: the header and claims (unverified when the signature failed) and each check
+    in order. The token is good when every check passed."""
+
+    header: dict[str, Any] | None
+    claims: dict[str, Any] | None
+    checks: tuple[Check, ...]
+
+    @property
+    def rejection(self) -> Check | None:
+        return next((check for check in self.checks if not check.ok), None)
+
+
 def verify_token(
     domain: IdentityDomain,
     token: str,
@@ -108,50 +132,131 @@ def verify_token(
     """The claims of a token this domain issued and that is still good now, or `TokenRejected`.
     `allow_expired` accepts a token past its `exp` (an `id_token_hint` at logout may be expired). With `urls`,
     its `iss` must be the domain's issuer or `previous_issuer` (a token from before an issuer change)."""
+    verdict = inspect_token(
+        domain,
+        token,
+        tok_type=tok_type,
+        allow_expired=allow_expired,
+        issuers=urls.issuers if urls is not None else (),
+        first_failure=True,
+    )
+    rejection = verdict.rejection
+    if rejection is not None:
+        raise TokenRejected(rejection.detail)
+    assert verdict.claims is not None
+    return verdict.claims
+
+
+def inspect_token(
+    domain: IdentityDomain,
+    token: str,
+    *,
+    tok_type: str | None = None,
+    allow_expired: bool = False,
+    issuers: tuple[str, ...] = (),
+    audience: str | None = None,
+    first_failure: bool = False,
+) -> Verdict:
+    """Check a token against this domain: signature and kid, tenant, issuer (when `issuers` are given), type
+    (when `tok_type` is given), expiry, not-before, revocation, audience (when `audience` is given). The one
+    verifier: `verify_token` is this, stopping at the first failure; the console shows every check."""
+    checks: list[Check] = []
+
+    def done(name: str, ok: bool, detail: str) -> bool:
+        checks.append(Check(name, ok, detail))
+        return not ok and first_failure
+
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError:
-        raise TokenRejected("The token is not a JWT.") from None
+        checks.append(Check("format", False, "The token is not a JWT."))
+        return Verdict(None, None, tuple(checks))
     key = domain.keys.find(header.get("kid"))
+    claims: dict[str, Any] = {}
     if key is None:
-        raise TokenRejected("The token was not signed by a key of this identity domain.")
-    try:
-        claims = jwt.decode(
-            token,
-            key.public_key,
-            algorithms=["RS256"],
-            options={
-                "verify_exp": False,
-                "verify_iat": False,
-                "verify_nbf": False,
-                "verify_aud": False,
-                "verify_iss": False,
-            },
-        )
-    except jwt.InvalidSignatureError:
-        raise TokenRejected("The token signature does not verify with this identity domain's keys.") from None
-    except jwt.PyJWTError as exc:
-        raise TokenRejected(f"The token is malformed: {exc}.") from None
-    if claims.get("tenant", domain.tenant) != domain.tenant:  # e.g. two domains whose fixtures share a key
-        raise TokenRejected(f"The token was issued by another identity domain ({claims.get('tenant')}).")
-    if urls is not None and claims.get("iss") not in urls.issuers:
-        accepted = " or ".join(repr(issuer) for issuer in urls.issuers)
-        raise TokenRejected(f"The token's iss {claims.get('iss')!r} is not this identity domain's issuer ({accepted}).")
-    if claims.get("tok_type", "AT") != tok_type:
-        raise TokenRejected(
-            f"The token is not an {'access' if tok_type == 'AT' else 'ID'} token (tok_type {claims.get('tok_type')!r})."
-        )
+        if done("signature", False, "The token was not signed by a key of this identity domain."):
+            return Verdict(header, None, tuple(checks))
+        claims = _unverified_claims(token)
+    else:
+        try:
+            claims = jwt.decode(token, key.public_key, algorithms=["RS256"], options=_SIGNATURE_ONLY)
+            ok, detail = True, f"RS256 signature by {key.kid}, a published key of this identity domain."
+        except jwt.InvalidSignatureError:
+            ok, detail = False, "The token signature does not verify with this identity domain's keys."
+        except jwt.PyJWTError as exc:
+            ok, detail = False, f"The token is malformed: {exc}."
+        if done("signature", ok, detail):
+            return Verdict(header, None, tuple(checks))
+        if not ok:
+            claims = _unverified_claims(token)
+    tenant = claims.get("tenant", domain.tenant)
+    if tenant != domain.tenant:  # e.g. two domains whose fixtures share a key
+        if done("tenant", False, f"The token was issued by another identity domain ({claims.get('tenant')})."):
+            return Verdict(header, claims, tuple(checks))
+    elif not first_failure:  # passing checks are listed for the console only
+        done("tenant", True, f"Issued for this identity domain ({domain.tenant}).")
+    if issuers:
+        iss = claims.get("iss")
+        if iss not in issuers:
+            accepted = " or ".join(repr(issuer) for issuer in issuers)
+            if done("issuer", False, f"The token's iss {iss!r} is not this identity domain's issuer ({accepted})."):
+                return Verdict(header, claims, tuple(checks))
+        elif not first_failure:
+            done("issuer", True, f"iss {iss!r} is this identity domain's issuer.")
+    if tok_type is not None and claims.get("tok_type", "AT") != tok_type:
+        kind = "access" if tok_type == "AT" else "ID"
+        if done("type", False, f"The token is not an {kind} token (tok_type {claims.get('tok_type')!r})."):
+            return Verdict(header, claims, tuple(checks))
     now = domain.clock.now()
     exp, nbf = claims.get("exp"), claims.get("nbf")
-    if not isinstance(exp, int | float):
-        raise TokenRejected("The token has no exp claim.")
-    if exp <= now and not allow_expired:
-        raise TokenRejected(f"The token expired at {_iso(exp)}.")
-    if isinstance(nbf, int | float) and nbf > now:
-        raise TokenRejected(f"The token is not valid before {_iso(nbf)}.")
+    if exp is None:
+        stop = done("expiry", False, "The token has no exp claim.")
+    elif not is_instant(exp):
+        stop = done("expiry", False, f"The token's exp must be a number of seconds since the epoch, got {exp!r:.40}.")
+    elif exp <= now and not allow_expired:
+        stop = done("expiry", False, f"The token expired at {iso(exp)}.")
+    else:
+        stop = False
+        if not first_failure:  # no date formatting on every request
+            done("expiry", True, f"Valid until {iso(exp)}.")
+    if stop:
+        return Verdict(header, claims, tuple(checks))
+    if is_instant(nbf) and nbf > now:
+        if done("not_before", False, f"The token is not valid before {iso(nbf)}."):
+            return Verdict(header, claims, tuple(checks))
+    elif not first_failure:
+        done("not_before", True, f"Valid since {iso(nbf)}." if is_instant(nbf) else "No nbf claim.")
     if claims.get("jti") and domain.store.get(REVOKED, str(claims["jti"])) is not None:
-        raise TokenRejected("The token has been revoked.")
-    return claims
+        if done("revocation", False, "The token has been revoked."):
+            return Verdict(header, claims, tuple(checks))
+    elif not first_failure:
+        done("revocation", True, "Not revoked." if claims.get("jti") else "No jti claim: it cannot be revoked.")
+    if audience is not None:
+        aud = claims.get("aud")
+        audiences = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
+        if audience in audiences:
+            done("audience", True, f"aud contains {audience!r}.")
+        else:
+            done("audience", False, f"The token's aud {aud!r} does not contain {audience!r}.")
+    return Verdict(header, claims, tuple(checks))
+
+
+def _unverified_claims(token: str) -> dict[str, Any]:
+    """The claims as written, for showing what a rejected token says (never for trusting it)."""
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+_SIGNATURE_ONLY = {
+    "verify_exp": False,
+    "verify_iat": False,
+    "verify_nbf": False,
+    "verify_aud": False,
+    "verify_iss": False,
+}
 
 
 def revoke_token_claims(domain: IdentityDomain, claims: dict[str, Any]) -> None:
@@ -159,7 +264,3 @@ def revoke_token_claims(domain: IdentityDomain, claims: dict[str, Any]) -> None:
     exp = claims.get("exp")
     expires_at = float(exp) if isinstance(exp, int | float) and not isinstance(exp, bool) else None
     domain.store.put(REVOKED, str(claims["jti"]), {"exp": exp}, expires_at=expires_at)
-
-
-def _iso(instant: float) -> str:
-    return datetime.datetime.fromtimestamp(instant, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -9,22 +9,21 @@ this domain, or an OCI request signature (`Authorization: Signature keyId=…`),
 
 from __future__ import annotations
 
-import json
 import sys
 from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qs
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from mockidp.web.context import domain_of, urls_of
+from mockidp.web.guard import BodyTimeout
 
 SCIM_JSON = "application/scim+json"
 BODY_KEY = "mockidp.admin_body"  # the parsed JSON body, for the request journal (which redacts passwords)
 JSON_TYPES = frozenset({"application/json", SCIM_JSON, ""})
-MAX_DEPTH = 32  # [choice] SCIM resources nest a few levels; deeper bodies are refused before anything walks them
 
 
 def _engine() -> ModuleType:
@@ -80,11 +79,19 @@ def _target(request: Request) -> str:
 
 async def _body(request: Request) -> bytes:
     settings = request.app.state.settings
+    errors = _engine().errors
     body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > settings.max_body_bytes:
-            raise _engine().errors.too_large(f"The request body is larger than {settings.max_body_bytes} bytes.")
+    try:
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > settings.max_body_bytes:
+                raise errors.too_large(f"The request body is larger than {settings.max_body_bytes} bytes.")
+    except BodyTimeout as exc:  # the body deadline of web/guard.py, in the SCIM shape
+        raise errors.ScimError(
+            408, exc.description, "error.common.common.requestTimeout", headers=exc.headers
+        ) from None
+    except ClientDisconnect:
+        raise errors.invalid_syntax("The client closed the connection before sending the whole body.") from None
     return body
 
 
@@ -95,30 +102,14 @@ def _json(request: Request, body: bytes) -> Any:
         raise errors.invalid_syntax(f"Send the body as {SCIM_JSON} or application/json, not {content_type}.")
     if not body.strip():
         raise errors.invalid_syntax("The request needs a JSON body.")
+    from mockidp.web import json_input  # only admin calls with a body need it: not at start-up
+
     try:
-        parsed = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise errors.invalid_syntax(f"The body is not valid JSON: {exc}.") from None
-    except RecursionError:
-        parsed = None
-    if (parsed is None and body.strip() != b"null") or _too_deep(parsed):
-        raise errors.invalid_syntax(f"The body nests objects and arrays deeper than {MAX_DEPTH} levels.")
+        parsed = json_input.parse(body)  # strict: depth, NaN, huge numbers, duplicate keys (as the control plane)
+    except json_input.JsonInputError as exc:
+        raise errors.invalid_syntax(str(exc)) from None
     request.scope[BODY_KEY] = parsed
     return parsed
-
-
-def _too_deep(value: Any) -> bool:
-    """Whether a JSON value nests deeper than MAX_DEPTH (checked without recursion)."""
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            return True
-        if isinstance(item, dict):
-            stack.extend((child, depth + 1) for child in item.values())
-        elif isinstance(item, list):
-            stack.extend((child, depth + 1) for child in item)
-    return False
 
 
 def _type(endpoint: str):  # noqa: ANN202 - a ResourceType

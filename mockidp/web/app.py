@@ -4,17 +4,39 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.types import ASGIApp
 
 from mockidp.core.domain import IdentityDomain
-from mockidp.web import admin, authorize, control, device, discovery, jwks, logout, signin, token, userinfo
+from mockidp.web import (
+    admin,
+    authorize,
+    console,
+    control,
+    device,
+    discovery,
+    home,
+    jwks,
+    logout,
+    signin,
+    token,
+    userinfo,
+)
 from mockidp.web.context import DomainSelector, ServerSettings, check_distinct_tenants
 from mockidp.web.cors import Cors
 from mockidp.web.errors import EXCEPTION_HANDLERS
+from mockidp.web.guard import LastResort, ReadDeadline
 from mockidp.web.interceptor import Interceptor
 from mockidp.web.middleware import OracleHeaders
 
 
-def create_app(domains: list[IdentityDomain], settings: ServerSettings | None = None) -> Starlette:
+class App(Starlette):
+    """Starlette with `guard.LastResort` outside its own error middleware (which answers, then re-raises)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return LastResort(super().build_middleware_stack())
+
+
+def create_app(domains: list[IdentityDomain], settings: ServerSettings | None = None) -> App:
     if not domains:
         raise ValueError("create_app needs at least one identity domain")
     check_distinct_tenants(domains)
@@ -29,13 +51,20 @@ def create_app(domains: list[IdentityDomain], settings: ServerSettings | None = 
         *logout.routes,
         *device.routes,
         *admin.routes,  # after jwks: /admin/v1/SigningCert/jwk is not a SCIM resource type
+        *home.routes,
     ]
     # Cors outside the Interceptor: injected faults carry CORS headers too, so a browser app can read them.
-    middleware = [Middleware(OracleHeaders), Middleware(DomainSelector, domains=domains), Middleware(Cors)]
+    middleware = [
+        Middleware(OracleHeaders),
+        Middleware(ReadDeadline, timeout=settings.body_timeout),
+        Middleware(DomainSelector, domains=domains),
+        Middleware(Cors),
+    ]
     if settings.control:  # without the control plane nobody can queue a fault or read the journal
         routes.append(control.mount(settings.control_token))
+        routes.extend(console.routes)  # the page is no secret; the API calls it makes are guarded
         middleware.append(Middleware(Interceptor, settings=settings))
-    app = Starlette(routes=routes, middleware=middleware, exception_handlers=EXCEPTION_HANDLERS)
+    app = App(routes=routes, middleware=middleware, exception_handlers=EXCEPTION_HANDLERS)
     app.state.settings = settings
     app.state.domains = domains
     return app

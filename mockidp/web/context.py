@@ -23,7 +23,13 @@ CLIENT_KEY = "mockidp.client_id"  # the client a request authenticated as (or wh
 AUTH_METHOD_KEY = "mockidp.auth_method"
 UNKNOWN_TENANT_KEY = "mockidp.unknown_tenant"  # a /tenants/<name> prefix that names no domain (for the 404)
 TENANTS_PREFIX = "/tenants/"
-_HOST = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
+_HOST = re.compile(r"^(?:[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\])(?::([0-9]{1,5}))?$")  # ASCII digits only
+
+
+def usable_host(host: str) -> bool:
+    """A Host (or X-Forwarded-Host) value that makes a URL: a name or an [IPv6] address, and a port in range."""
+    match = _HOST.match(host)
+    return match is not None and (match.group(1) is None or int(match.group(1)) <= 65535)
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,7 @@ class ServerSettings:
 
     public_url: str | None = None
     max_body_bytes: int = 64 * 1024
+    body_timeout: float = 10.0  # seconds from a request's head to the end of its body; then 408
     control: bool = True  # serve the control plane /mockidp/v1 (faults, clock, keys, tokens, journal, …)
     control_token: str | None = None  # when set, control calls need `Authorization: Bearer <token>`
     journal_size: int = 1000  # requests kept in the journal; 0 = no journal
@@ -113,7 +120,7 @@ def base_url(request: Request, settings: ServerSettings) -> str:
     if scheme not in ("http", "https"):
         scheme = request.scope.get("scheme", "http")  # not request.url: building the whole URL costs ~4 us
     host = headers.get("x-forwarded-host", "").split(",")[0].strip() or headers.get("host", "")
-    if not _HOST.match(host):
+    if not usable_host(host):
         server = request.scope.get("server") or ("127.0.0.1", 80)
         host = f"{server[0]}:{server[1]}" if ":" not in server[0] else f"[{server[0]}]:{server[1]}"
     return f"{scheme}://{host}{prefix}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import hmac
-import json
+import logging
 import math
 from typing import Any
 
@@ -20,16 +20,22 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockidp.core import cimd, faults, forge, journal, runtime
+from mockidp.core import cimd, faults, forge, journal, reload, runtime
+from mockidp.core.clock import iso
+from mockidp.core.console import debugger
 from mockidp.core.domain import IdentityDomain, Urls
 from mockidp.core.errors import ControlError, OAuthError
+from mockidp.core.tokens import inspect_token
+from mockidp.web import console
 from mockidp.web.context import base_url, domain_of
 from mockidp.web.forms import read_body
 from mockidp.web.openapi import openapi_document
 
 PREFIX = "/mockidp/v1"
+log = logging.getLogger("mockidp")
 JOURNAL_ENDPOINTS = (*faults.ENDPOINTS, cimd.JOURNAL_ENDPOINT, "other")
 MAX_CLOCK_SECONDS = 100 * 366 * 86400
+MAX_TOKEN_CHARS = 16 * 1024
 
 
 class ControlGuard:
@@ -55,10 +61,12 @@ async def json_body(request: Request, *, required: bool = True) -> Any:
         if required:
             raise ControlError(400, "The request needs a JSON body.")
         return {}
+    from mockidp.web import json_input  # only control calls with a body need it: not at start-up
+
     try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ControlError(400, f"The body is not valid JSON: {exc}.") from None
+        return json_input.parse(body)
+    except json_input.JsonInputError as exc:
+        raise ControlError(400, str(exc)) from None
 
 
 async def read_body_or_refuse(request: Request) -> bytes:
@@ -111,7 +119,7 @@ async def clear_faults(request: Request) -> Response:
 
 def clock_state(domain: IdentityDomain) -> dict[str, Any]:
     state = domain.clock.state()
-    state["iso"] = _iso(state["now"])
+    state["iso"] = iso(state["now"])
     return state
 
 
@@ -172,15 +180,24 @@ def _instant(value: Any) -> float:
     return float(value)
 
 
-def _iso(instant: float) -> str:
-    return datetime.datetime.fromtimestamp(instant, datetime.UTC).isoformat().replace("+00:00", "Z")
-
-
 # ---------------------------------------------------------------------------------------------- keys
 
 
+RETIRED_NS = "keys_retired"  # what the console lists as retired: kid and when (the ring forgets them)
+MAX_RETIRED = 20
+
+
 def _keys(domain: IdentityDomain, **extra: Any) -> dict[str, Any]:
-    return {**extra, "keys": domain.keys.describe()}
+    retired = sorted((record for _, record in domain.store.items(RETIRED_NS)), key=lambda r: r["retired_at"])
+    return {**extra, "keys": domain.keys.describe(), "retired": retired}
+
+
+def _note_retired(domain: IdentityDomain, kid: str) -> None:
+    store = domain.store
+    store.put(RETIRED_NS, kid, {"kid": kid, "retired_at": domain.clock.now()})
+    records = sorted((record for _, record in store.items(RETIRED_NS)), key=lambda r: r["retired_at"])
+    for record in records[:-MAX_RETIRED]:  # bounded: a test that rotates and retires in a loop keeps the last 20
+        store.delete(RETIRED_NS, record["kid"])
 
 
 async def list_keys(request: Request) -> Response:
@@ -201,7 +218,9 @@ async def publish_next_key(request: Request) -> Response:
 
 async def retire_key(request: Request) -> Response:
     domain = _domain(request)
-    domain.keys.retire(request.path_params["kid"])
+    kid = request.path_params["kid"]
+    domain.keys.retire(kid)
+    _note_retired(domain, kid)
     return JSONResponse(_keys(domain))
 
 
@@ -212,29 +231,114 @@ async def mint_token(request: Request) -> Response:
     return JSONResponse(forge.mint(_domain(request), _domain_urls(request), await json_body(request)), 201)
 
 
+async def check_token(request: Request) -> Response:
+    """`{"token": "<JWT>", "audience"?: "…"}`: the header and claims, and each check against this domain."""
+    body = await json_body(request)
+    if not isinstance(body, dict) or not isinstance(body.get("token"), str) or not body["token"].strip():
+        raise ControlError(400, 'The body must be an object such as {"token": "eyJ…"} (the JWT to check).')
+    unknown = sorted(set(body) - {"token", "audience"})
+    if unknown:
+        raise ControlError(400, f"{', '.join(unknown)}: unknown field; expected token, audience.")
+    audience = body.get("audience")
+    if audience is not None and not isinstance(audience, str):
+        raise ControlError(400, "audience: must be a string (the aud the token must contain), or left out.")
+    if len(body["token"]) > MAX_TOKEN_CHARS:
+        raise ControlError(400, f"token: longer than {MAX_TOKEN_CHARS} characters; that is not a token of this domain.")
+    domain, urls = _domain(request), _domain_urls(request)
+    verdict = inspect_token(domain, body["token"].strip(), issuers=urls.issuers, audience=audience or None)
+    rejection = verdict.rejection
+    return JSONResponse(
+        {
+            "valid": rejection is None,
+            "reason": rejection.detail if rejection else None,
+            "header": verdict.header,
+            "claims": verdict.claims,
+            "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in verdict.checks],
+            "now": domain.clock.now(),
+        }
+    )
+
+
+# ---------------------------------------------------------------------------------------------- console
+
+
+async def start_flow(request: Request) -> Response:
+    """Start a flow of the console's debugger: the callback is this domain's `/mockidp/console/callback`."""
+    urls = _domain_urls(request)
+    flow = debugger.start(
+        _domain(request),
+        await json_body(request),
+        redirect_uri=urls.base + console.CALLBACK_PATH,
+        authorize_url=urls.base + "/oauth2/v1/authorize",
+    )
+    return JSONResponse(flow, 201)
+
+
+async def domain_overview(request: Request) -> Response:
+    """The domain at a glance: tenant, issuer, its URLs, lifetimes, and the names the other calls accept."""
+    domain, urls = _domain(request), _domain_urls(request)
+    settings = domain.settings
+    return JSONResponse(
+        {
+            "tenant": domain.tenant,
+            "issuer": urls.issuer,
+            "url": urls.base,
+            "discovery_url": urls.base + "/.well-known/openid-configuration",
+            "jwks_url": urls.base + "/admin/v1/SigningCert/jwk",
+            "fixtures": str(domain.fixtures.directory),
+            "access_token_ttl": settings.access_token_ttl,
+            "refresh_token_ttl": settings.refresh_token_ttl,
+            "code_ttl": settings.code_ttl,
+            "session_ttl": settings.session_ttl,
+            "quirks": {
+                "jwks_key_ops": list(settings.jwks_key_ops),
+                "group_claims": settings.group_claims,
+                "id_token_profile": settings.id_token_profile,
+            },
+            "endpoints": list(faults.ENDPOINTS),
+            "journal_endpoints": list(JOURNAL_ENDPOINTS),
+            "named_errors": list(faults.NAMED_ERRORS),
+            "defects": list(forge.DEFECTS),
+            "clock": clock_state(domain),
+        }
+    )
+
+
 # ---------------------------------------------------------------------------------------------- journal
 
 
 async def list_requests(request: Request) -> Response:
     query = request.query_params
-    unknown = set(query) - {"endpoint", "client_id", "limit"}
+    unknown = set(query) - {"endpoint", "client_id", "status", "after", "limit"}
     if unknown:
         raise ControlError(
-            400, f"{', '.join(sorted(unknown))}: unknown query parameter; use endpoint, client_id, limit."
+            400,
+            f"{', '.join(sorted(unknown))}: unknown query parameter; use endpoint, client_id, status, after, limit.",
         )
     endpoint = query.get("endpoint")
     if endpoint is not None and endpoint not in JOURNAL_ENDPOINTS:
         raise ControlError(400, f"endpoint: must be one of {', '.join(JOURNAL_ENDPOINTS)}; got {endpoint!r}.")
     limit = query.get("limit")
-    if limit is not None and (not limit.isdigit() or not 1 <= int(limit) <= journal.LIMIT):
+    if limit is not None and (
+        not (limit.isascii() and limit.isdigit() and len(limit) <= 6) or not 1 <= int(limit) <= journal.LIMIT
+    ):
         raise ControlError(400, f"limit: must be a whole number from 1 to {journal.LIMIT}, got {limit!r}.")
+    status = query.get("status")
+    if status is not None and not journal.STATUS_FILTER.fullmatch(status):
+        raise ControlError(400, f"status: must be a status (401), a class (4xx) or dropped; got {status!r}.")
+    after = query.get("after")
+    if after is not None and (not (after.isascii() and after.isdigit()) or len(after) > 12):
+        raise ControlError(400, f"after: must be the id of an entry (a whole number), got {after!r}.")
+    store = _domain(request).store
     found = journal.entries(
-        _domain(request).store,
+        store,
         endpoint=endpoint,
         client_id=query.get("client_id"),
+        status=status,
+        after=int(after) if after is not None else None,
         limit=int(limit) if limit else None,
     )
-    return JSONResponse({"requests": found})
+    return JSONResponse({"requests": found, "last_id": journal.last_id(store)})
 
 
 async def clear_requests(request: Request) -> Response:
@@ -342,6 +446,30 @@ async def forget_client_metadata(request: Request) -> Response:
 # ---------------------------------------------------------------------------------------------- reset, openapi
 
 
+async def reload_fixtures(request: Request) -> Response:
+    """Read this domain's fixture directory again (core/reload.py); a bad edit keeps the old fixtures: 409 with
+    every problem."""
+    domain = _domain(request)
+    outcome = await run_in_threadpool(reload.reload, domain)
+    if not outcome.ok:
+        raise ControlError(
+            409,
+            f"The fixtures in {outcome.directory} have {len(outcome.problems)} problem(s); the previous fixtures "
+            f"are still served. First: {outcome.problems[0]}",
+            list(outcome.problems),
+        )
+    fixtures = domain.fixtures
+    return JSONResponse(
+        {
+            "reloaded": str(outcome.directory),
+            "tenant": domain.tenant,
+            "clients": len(fixtures.clients),
+            "users": len(fixtures.users),
+            "resources": len(fixtures.resources),
+        }
+    )
+
+
 async def reset(request: Request) -> Response:
     _domain(request).reset()
     return Response(status_code=204)
@@ -366,6 +494,9 @@ ROUTES = [
     Route("/keys/next", publish_next_key, methods=["POST"]),
     Route("/keys/{kid}", retire_key, methods=["DELETE"]),
     Route("/tokens", mint_token, methods=["POST"]),
+    Route("/tokens/check", check_token, methods=["POST"]),
+    Route("/console/flows", start_flow, methods=["POST"]),
+    Route("/domain", domain_overview, methods=["GET"]),
     Route("/requests", list_requests, methods=["GET"]),
     Route("/requests", clear_requests, methods=["DELETE"]),
     Route("/users", list_users, methods=["GET"]),
@@ -381,9 +512,27 @@ ROUTES = [
     Route("/resources/{audience:path}", delete_resource, methods=["DELETE"]),
     Route("/client-metadata", list_client_metadata, methods=["GET"]),
     Route("/client-metadata", forget_client_metadata, methods=["DELETE"]),
+    Route("/reload", reload_fixtures, methods=["POST"]),
     Route("/reset", reset, methods=["POST"]),
 ]
 
 
+def _logged(route: Route) -> Route:
+    """A route that changes the domain logs what was done, at info (reads stay quiet; refusals are logged by
+    web/errors.py)."""
+    if route.methods and route.methods <= {"GET", "HEAD"}:
+        return route
+    handler = route.endpoint
+
+    async def logged(request: Request) -> Response:
+        response = await handler(request)
+        log.info("control: %s %s -> %d", request.method, request.url.path, response.status_code)
+        return response
+
+    return Route(route.path, logged, methods=list(route.methods or ()), name=route.name)
+
+
 def mount(token: str | None) -> Mount:
-    return Mount(PREFIX, routes=ROUTES, middleware=[Middleware(ControlGuard, token=token)])
+    return Mount(
+        PREFIX, routes=[_logged(route) for route in ROUTES], middleware=[Middleware(ControlGuard, token=token)]
+    )

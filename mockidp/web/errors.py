@@ -12,16 +12,13 @@ from starlette.responses import JSONResponse, Response
 from mockidp.core.errors import ControlError, ErrorPage, OAuthError, ScimError
 from mockidp.web import pages
 from mockidp.web.context import DOMAIN_KEY, UNKNOWN_TENANT_KEY
+from mockidp.web.guard import SCIM_SCHEMAS, UNEXPECTED, error_body
 from mockidp.web.middleware import ECID_KEY
 
 log = logging.getLogger("mockidp")
 OUTCOME_KEY = "mockidp.outcome"  # what went wrong, for the log and the request journal
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-SCIM_SCHEMAS = [
-    "urn:ietf:params:scim:api:messages:2.0:Error",
-    "urn:ietf:params:scim:api:oracle:idcs:extension:messages:Error",
-]
 
 
 def oauth_error(request: Request, exc: Exception) -> Response:
@@ -57,7 +54,14 @@ def scim_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(body, exc.status, media_type="application/scim+json", headers=exc.headers)
 
 
-CONTROL_ERRORS = {400: "invalid_request", 401: "unauthorized", 404: "not_found", 409: "conflict", 413: "too_large"}
+CONTROL_ERRORS = {
+    400: "invalid_request",
+    401: "unauthorized",
+    404: "not_found",
+    408: "timeout",
+    409: "conflict",
+    413: "too_large",
+}
 
 
 def control_error(request: Request, exc: Exception) -> Response:
@@ -68,6 +72,8 @@ def control_error(request: Request, exc: Exception) -> Response:
     if exc.problems:
         body["problems"] = exc.problems
     headers = {"WWW-Authenticate": 'Bearer realm="mockidp-control"'} if exc.status == 401 else None
+    if exc.status == 408:  # the body never came whole: don't wait for the rest on this connection
+        headers = {"Connection": "close"}
     return JSONResponse(body, exc.status, headers=headers)
 
 
@@ -107,10 +113,14 @@ def http_error(request: Request, exc: Exception) -> Response:
 
 
 def unexpected_error(request: Request, exc: Exception) -> Response:
-    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-    return oauth_error(
-        request, OAuthError("server_error", "The identity domain had an unexpected error; see the mockidp log.", 500)
-    )
+    """A bug let an exception through: a 500 in the shape of the part of the domain called, no traceback in
+    the body. The log gets the exception once, from `guard.LastResort`, which this error then reaches."""
+    ecid = request.scope.get(ECID_KEY, "")
+    request.scope[OUTCOME_KEY] = {"error": "server_error", "reason": f"unexpected {type(exc).__name__}"}
+    body = error_body(request.url.path, 500, "server_error", UNEXPECTED, ecid)
+    media_type = "application/scim+json" if "schemas" in body else "application/json"
+    headers = {**NO_STORE, "X-ORACLE-DMS-ECID": ecid, "X-ORACLE-DMS-RID": "0:1"}
+    return JSONResponse(body, 500, headers=headers, media_type=media_type)
 
 
 EXCEPTION_HANDLERS = {

@@ -29,7 +29,7 @@ def parse_params(text: str) -> dict[str, str]:
 
 async def read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise OAuthError("invalid_request", f"The request body is larger than {limit} bytes.", 413)
     chunks, size = [], 0
     try:

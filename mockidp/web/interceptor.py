@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
@@ -27,7 +28,8 @@ from mockidp.web.admin import BODY_KEY as ADMIN_BODY_KEY
 from mockidp.web.browser import authorization_response
 from mockidp.web.context import CLIENT_KEY, DOMAIN_KEY, ServerSettings
 from mockidp.web.errors import OUTCOME_KEY, oauth_error, scim_error
-from mockidp.web.forms import FORM, FORM_KEY, parse_params
+from mockidp.web.forms import FORM, FORM_KEY, MAX_FIELDS, parse_params
+from mockidp.web.guard import BodyTimeout
 
 CONTROL_PREFIX = "/mockidp/"
 TRANSPORT_KEY = "mockidp.transport"  # set by the server (server.py) so that a fault can drop the connection
@@ -86,6 +88,7 @@ class Interceptor:
         fault = None
         if candidates:
             fault = faults.take(domain.store, candidates, endpoint, _match_values(domain, params, headers))
+        started = time.perf_counter()
         status: int | None = 500  # what the client got if the app fails before answering (Starlette then sends a 500)
 
         async def send_noting_status(message: Message) -> None:
@@ -101,6 +104,10 @@ class Interceptor:
                 dropped = await self._apply(fault, endpoint, params, headers, scope, receive, send_noting_status)
                 if dropped:
                     status = None
+        except asyncio.CancelledError:
+            if status == 500:  # the server stopped before any answer: guard.LastResort answers 503
+                status = 503
+            raise
         finally:
             if self.journal_size > 0:
                 item = journal.entry(
@@ -115,6 +122,7 @@ class Interceptor:
                     fault=fault["id"] if fault else None,
                     authenticated_client=scope.get(CLIENT_KEY),
                     body=scope.get(ADMIN_BODY_KEY),
+                    duration_ms=round((time.perf_counter() - started) * 1000, 3),
                 )
                 journal.record(domain.store, item, self.journal_size)
 
@@ -123,12 +131,15 @@ class Interceptor:
     ) -> tuple[Receive, dict[str, str] | None]:
         """Read the body once and parse it as read_form would; the app gets the same messages replayed."""
         declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.body_limit:
+        if declared.isascii() and declared.isdigit() and int(declared) > self.body_limit:
             return receive, None  # the handler refuses it, reading no further than its limit
         messages: list[Message] = []
         chunks, size, complete = [], 0, False
         while True:
-            message = await receive()
+            try:
+                message = await receive()
+            except BodyTimeout:
+                break  # the handler's own read gets the same refusal
             messages.append(message)
             if message["type"] != "http.request":
                 break
@@ -194,7 +205,10 @@ def _query(scope: Scope) -> dict[str, str]:
     query = scope.get("query_string", b"")
     if not query:
         return {}
-    return dict(parse_qsl(query.decode("latin-1"), keep_blank_values=True, max_num_fields=100))
+    try:
+        return dict(parse_qsl(query.decode("latin-1"), keep_blank_values=True, max_num_fields=MAX_FIELDS))
+    except ValueError:  # too many parameters: the handler refuses the request; the journal keeps none of them
+        return {}
 
 
 def _match_values(domain: IdentityDomain, params: Mapping[str, str], headers: Mapping[str, str]) -> dict[str, str]:

@@ -155,7 +155,18 @@ def _schemas() -> Schema:
         "Keys": {
             "type": "object",
             "required": ["keys"],
-            "properties": {"key": _ref("Key"), "keys": {"type": "array", "items": _ref("Key")}},
+            "properties": {
+                "key": _ref("Key"),
+                "keys": {"type": "array", "items": _ref("Key")},
+                "retired": {
+                    "type": "array",
+                    "description": "keys retired since the last reset (the last 20), no longer published",
+                    "items": {
+                        "type": "object",
+                        "properties": {"kid": {"type": "string"}, "retired_at": {"type": "number"}},
+                    },
+                },
+            },
         },
         "TokenRequest": {
             "type": "object",
@@ -207,6 +218,105 @@ def _schemas() -> Schema:
                 "reason": {"type": ["string", "null"]},
                 "fault": {"type": ["string", "null"]},
                 "body": {"description": "The JSON body of an /admin/v1 request, passwords and secrets redacted"},
+                "duration_ms": {"type": ["number", "null"], "description": "time to answer, in milliseconds"},
+            },
+        },
+        "TokenCheckRequest": {
+            "type": "object",
+            "required": ["token"],
+            "additionalProperties": False,
+            "properties": {
+                "token": {"type": "string", "minLength": 1, "maxLength": 16384, "description": "the JWT to check"},
+                "audience": {"type": "string", "description": "an aud the token must contain"},
+            },
+        },
+        "TokenCheck": {
+            "type": "object",
+            "required": ["valid", "reason", "header", "claims", "checks", "now"],
+            "properties": {
+                "valid": {"type": "boolean", "description": "every check passed"},
+                "reason": {"type": ["string", "null"], "description": "why the first failed check failed"},
+                "header": {"type": ["object", "null"]},
+                "claims": {"type": ["object", "null"], "description": "unverified when the signature failed"},
+                "checks": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["name", "ok", "detail"],
+                        "properties": {
+                            "name": {
+                                "enum": [
+                                    "format",
+                                    "signature",
+                                    "tenant",
+                                    "type",
+                                    "issuer",
+                                    "expiry",
+                                    "not_before",
+                                    "revocation",
+                                    "audience",
+                                ]
+                            },
+                            "ok": {"type": "boolean"},
+                            "detail": {"type": "string"},
+                        },
+                    },
+                },
+                "now": {"type": "number", "description": "the domain clock's now, for times relative to it"},
+            },
+        },
+        "FlowRequest": {
+            "type": "object",
+            "required": ["client_id"],
+            "additionalProperties": False,
+            "properties": {
+                "client_id": {"type": "string", "description": "a client allowed the authorization_code grant"},
+                "scope": {"type": "string", "default": "openid profile email"},
+            },
+        },
+        "Flow": {
+            "type": "object",
+            "required": ["client_id", "redirect_uri", "state", "code_verifier", "authorize_url", "expires_at"],
+            "properties": {
+                "client_id": {"type": "string"},
+                "confidential": {"type": "boolean"},
+                "client_secret": {"type": ["string", "null"], "description": "for the browser's token request"},
+                "redirect_uri": {"type": "string", "description": "the console's /mockidp/console/callback"},
+                "scope": {"type": "string"},
+                "state": {"type": "string"},
+                "nonce": {"type": "string"},
+                "code_verifier": {"type": "string"},
+                "code_challenge": {"type": "string"},
+                "code_challenge_method": {"const": "S256"},
+                "authorize_params": string_map,
+                "authorize_url": {"type": "string"},
+                "expires_at": {"type": "number"},
+            },
+        },
+        "Domain": {
+            "type": "object",
+            "required": ["tenant", "issuer", "url", "endpoints", "named_errors", "defects", "clock"],
+            "properties": {
+                "tenant": {"type": "string"},
+                "issuer": {"type": "string"},
+                "url": {"type": "string"},
+                "discovery_url": {"type": "string"},
+                "jwks_url": {"type": "string"},
+                "fixtures": {"type": "string"},
+                "access_token_ttl": {"type": "integer"},
+                "refresh_token_ttl": {"type": "integer"},
+                "code_ttl": {"type": "integer"},
+                "session_ttl": {"type": "integer"},
+                "quirks": {"type": "object", "description": "the client-quirk switches (client-compatibility.md)"},
+                "endpoints": {"type": "array", "items": {"type": "string"}, "description": "where faults apply"},
+                "journal_endpoints": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "what the journal names",
+                },
+                "named_errors": {"type": "array", "items": {"type": "string"}},
+                "defects": {"type": "array", "items": {"type": "string"}},
+                "clock": _ref("Clock"),
             },
         },
         "ClientInput": _fixture_schema(CLIENT_FIELDS, "client_id"),
@@ -332,6 +442,23 @@ def openapi_document(server_url: str = "/mockidp/v1") -> dict[str, Any]:
                 body=_ref("TokenRequest"),
             )
         },
+        "/tokens/check": {
+            "post": _op(
+                "Check a token against this domain: signature and kid, tenant, issuer, expiry, not-before, "
+                "revocation, audience (when given); each check with its reason",
+                {"200": _answer("The verdict", _ref("TokenCheck"))},
+                body=_ref("TokenCheckRequest"),
+            )
+        },
+        "/console/flows": {
+            "post": _op(
+                "Start a flow of the console's debugger: code + PKCE for any client, with the console's callback "
+                "as redirect URI (accepted for this flow's state only, for 10 minutes)",
+                {"201": _answer("Started", _ref("Flow")), **CONFLICT},
+                body=_ref("FlowRequest"),
+            )
+        },
+        "/domain": {"get": _op("The domain at a glance", {"200": _answer("The domain", _ref("Domain"))})},
         "/requests": {
             "get": _op(
                 "The request journal, oldest first",
@@ -340,7 +467,10 @@ def openapi_document(server_url: str = "/mockidp/v1") -> dict[str, Any]:
                         "Requests",
                         {
                             "type": "object",
-                            "properties": {"requests": {"type": "array", "items": _ref("JournalEntry")}},
+                            "properties": {
+                                "requests": {"type": "array", "items": _ref("JournalEntry")},
+                                "last_id": {"type": "integer", "description": "the newest entry's id; 0 when empty"},
+                            },
                         },
                     )
                 },
@@ -349,6 +479,12 @@ def openapi_document(server_url: str = "/mockidp/v1") -> dict[str, Any]:
                         "endpoint", {"enum": [*faults.ENDPOINTS, "client_metadata", "other"]}, "only this endpoint"
                     ),
                     _query_param("client_id", {"type": "string"}, "only this client"),
+                    _query_param(
+                        "status",
+                        {"type": "string", "pattern": "^([1-5](xx|[0-9][0-9])|dropped)$"},
+                        "only this status (401), class (4xx) or dropped connections",
+                    ),
+                    _query_param("after", {"type": "integer", "minimum": 0}, "only entries after this id (a cursor)"),
                     _query_param("limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "only the last N"),
                 ],
             ),
@@ -360,6 +496,28 @@ def openapi_document(server_url: str = "/mockidp/v1") -> dict[str, Any]:
         "/clients/{client_id}": client,
         "/resources": resources,
         "/resources/{audience}": resource,
+        "/reload": {
+            "post": _op(
+                "Read the fixture directory again; a bad edit keeps the previous fixtures (409, with every problem)",
+                {
+                    "200": _answer(
+                        "Reloaded",
+                        {
+                            "type": "object",
+                            "required": ["reloaded", "tenant"],
+                            "properties": {
+                                "reloaded": {"type": "string", "description": "the fixture directory"},
+                                "tenant": {"type": "string"},
+                                "clients": {"type": "integer"},
+                                "users": {"type": "integer"},
+                                "resources": {"type": "integer"},
+                            },
+                        },
+                    ),
+                    **CONFLICT,
+                },
+            )
+        },
         "/client-metadata": {
             "get": _op(
                 "Client ID Metadata Documents: those served from fixtures and those fetched and still cached",

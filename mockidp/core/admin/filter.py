@@ -70,6 +70,7 @@ class Columns:
         self.docs = docs
         self._built: dict[tuple[Any, ...], list[Any]] = {}
         self._elements: dict[tuple[Any, ...], tuple[Columns, list[int]]] = {}
+        self._other: dict[tuple[Any, ...], Any] = {}
 
     def elements(self, key: tuple[Any, ...], get: Getter) -> tuple[Columns, list[int]]:
         """The values of a multi-valued complex attribute of every resource, as a list of their own (with its
@@ -84,6 +85,13 @@ class Columns:
                         flat.append(item)
                         owners.append(index)
             found = self._elements[key] = (Columns(flat), owners)
+        return found
+
+    def cached(self, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+        """Anything else worked out once per list (e.g. a sort order)."""
+        found = self._other.get(key)
+        if found is None:
+            found = self._other[key] = build()
         return found
 
     def column(self, key: tuple[Any, ...], scalar: Scalar, fold: bool) -> list[Any]:

@@ -178,20 +178,28 @@ def run(
     mine = operations.mine
     listed = operations.list if mine is None else (lambda domain: mine(domain, caller))
     assert listed is not None
-    found: list[Resource] | None = None
-    if query.filter is not None:
-        predicate = compile_filter(query.filter, resource_type)
-        equality = simple_equality(query.filter, resource_type)
-        if equality is not None and equality[0] in operations.index:
-            found = [r for r in operations.index[equality[0]](domain, equality[1]) if predicate(r)]
-        else:
-            everything = listed(domain)
-            selected = predicate.select(_columns(domain, resource_type, everything))
-            found = [everything[i] for i in sorted(selected)]
+    predicate = compile_filter(query.filter, resource_type) if query.filter is not None else None
+    equality = simple_equality(query.filter, resource_type) if query.filter is not None else None
+    if predicate is not None and equality is not None and equality[0] in operations.index:
+        found = [r for r in operations.index[equality[0]](domain, equality[1]) if predicate(r)]
+        if query.sort_by:
+            found = sort(found, resource_type, query.sort_by, query.descending)
     else:
-        found = listed(domain)
-    if query.sort_by:
-        found = sort(found, resource_type, query.sort_by, query.descending)
+        # the whole list, by index: filters and sort orders are worked out once per list and kept with it
+        everything = listed(domain)
+        columns = _columns(domain, resource_type, everything)
+        indexes: list[int] | range = range(len(everything))
+        if predicate is not None:
+            indexes = sorted(predicate.select(columns))
+        if query.sort_by:
+            key = ("sort", query.sort_by.lower(), query.descending)
+            order = columns.cached(key, lambda: _order(everything, resource_type, query.sort_by, query.descending))
+            if predicate is not None:
+                wanted = set(indexes)
+                indexes = [i for i in order if i in wanted]
+            else:
+                indexes = order
+        found = _Picked(everything, indexes)
     total = len(found)
     start = query.start_index
     page = found[start - 1 : start - 1 + query.count]
@@ -206,6 +214,19 @@ def run(
     return body, (following if page and following <= total else None)
 
 
+class _Picked:
+    """Resources of a list by index, materialised only for the page asked for."""
+
+    def __init__(self, resources: list[Resource], indexes: list[int] | range) -> None:
+        self.resources, self.indexes = resources, indexes
+
+    def __len__(self) -> int:
+        return len(self.indexes)
+
+    def __getitem__(self, window: slice) -> list[Resource]:
+        return [self.resources[i] for i in self.indexes[window]]
+
+
 def _columns(domain: IdentityDomain, resource_type: ResourceType, resources: list[Resource]) -> Columns:
     """The value columns of a type's resource list, kept while the type hands out that same list (types cache
     their list while nothing changes; a type building a new list each time just gets new columns)."""
@@ -217,6 +238,11 @@ def _columns(domain: IdentityDomain, resource_type: ResourceType, resources: lis
 
 
 def sort(resources: list[Resource], resource_type: ResourceType, sort_by: str, descending: bool) -> list[Resource]:
+    return [resources[i] for i in _order(resources, resource_type, sort_by, descending)]
+
+
+def _order(resources: list[Resource], resource_type: ResourceType, sort_by: str, descending: bool) -> list[int]:
+    """The indexes of the resources in sortBy order (RFC 7644 §3.4.2.3: absent values last either way)."""
     urn, attribute, sub = resource_type.resolve(sort_by)
     if attribute is None or ("." in sort_by.rsplit(":", 1)[-1] and sub is None):
         raise errors.invalid_value(f"sortBy {sort_by!r} is not an attribute of {resource_type.name}.")
@@ -244,9 +270,10 @@ def sort(resources: list[Resource], resource_type: ResourceType, sort_by: str, d
         text = str(value)
         return (0, text if exact else text.lower())
 
-    present = [r for r in resources if key(r)[0] == 0]
-    absent = [r for r in resources if key(r)[0] == 1]
-    present.sort(key=key, reverse=descending)
+    keys = [key(resource) for resource in resources]
+    present = [i for i, found in enumerate(keys) if found[0] == 0]
+    absent = [i for i, found in enumerate(keys) if found[0] == 1]
+    present.sort(key=lambda i: keys[i][1], reverse=descending)
     return present + absent
 
 
