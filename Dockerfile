@@ -10,7 +10,7 @@ COPY mockidp mockidp
 COPY fixtures/default fixtures/default
 # A venv of its own, copied whole into the final image: no compiler, build backend or pip cache there.
 RUN python -m venv /opt/mockidp \
- && /opt/mockidp/bin/pip install --no-cache-dir --disable-pip-version-check . \
+ && /opt/mockidp/bin/pip install --no-cache-dir --disable-pip-version-check '.[redis]' \
  && /opt/mockidp/bin/python -m pip uninstall --yes --quiet pip setuptools
 
 FROM ${BASE_IMAGE}
@@ -27,8 +27,9 @@ ENV PATH=/opt/mockidp/bin:$PATH \
     PYTHONUNBUFFERED=1
 USER 10001:10001
 EXPOSE 8000
-# No curl in the image: the venv's Python asks the discovery document (urlopen raises on anything but 2xx).
+# No curl in the image: the venv's Python asks /mockidp/health (served even with --no-control), which is 503 while
+# a shared store (--store redis://…) is down; urlopen raises on anything but 2xx.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
-  CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ['MOCKIDP_PORT']}/.well-known/openid-configuration\", timeout=2)"]
+  CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ['MOCKIDP_PORT']}/mockidp/health\", timeout=2)"]
 ENTRYPOINT ["mockidp"]
 CMD ["serve", "--fixtures", "/fixtures"]

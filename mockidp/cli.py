@@ -9,6 +9,7 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -107,6 +108,23 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     )
     tls.add_argument("--tls-cert", type=Path, metavar="FILE", help="serve HTTPS with your own certificate (PEM chain)")
     tls.add_argument("--tls-key", type=Path, metavar="FILE", help="the private key of --tls-cert (PEM)")
+    scale = parser.add_argument_group("one identity domain across processes")
+    scale.add_argument(
+        "--store",
+        type=_store_url,
+        default=os.environ.get("MOCKIDP_STORE", "memory"),
+        metavar="URL",
+        help="where the domain's state lives: memory (this process; the default, or $MOCKIDP_STORE) or "
+        "redis://HOST:PORT/DB, shared by every process on it: several processes with the same store and "
+        "fixtures are one identity domain (needs mockidp[redis])",
+    )
+    scale.add_argument(
+        "--workers",
+        type=_workers,
+        default=os.environ.get("MOCKIDP_WORKERS", "1"),
+        metavar="N",
+        help="serve N processes on one port (default: $MOCKIDP_WORKERS, else 1); N > 1 needs --store redis://…",
+    )
     parser.add_argument(
         "--auto-login",
         nargs="?",
@@ -174,6 +192,24 @@ def from_environment(parser: argparse.ArgumentParser, args: argparse.Namespace) 
             parser.error(f"environment variable {variable}: {exc}")
 
 
+def _store_url(value: str) -> str:
+    from mockidp.core.stores import check_store_url
+
+    try:
+        return check_store_url(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+MAX_WORKERS = 64
+
+
+def _workers(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"must be a number of processes from 1 to {MAX_WORKERS}, got {value!r}")
+    return int(value)
+
+
 def _control_token(value: str) -> str:
     if not value or any(c.isspace() for c in value):
         raise argparse.ArgumentTypeError("must be a non-empty token without spaces")
@@ -228,13 +264,16 @@ def run_check(directory: Path) -> int:
     return 1 if problems else 0
 
 
-def _load_domain(directory: Path | None):  # noqa: ANN202 - returns IdentityDomain or None after printing why
+def _load_domain(directory: Path | None, backend=None):  # noqa: ANN001, ANN202 - a Backend; IdentityDomain or None
     from mockidp.core.domain import IdentityDomain
     from mockidp.core.fixtures import FixtureError
+    from mockidp.core.stores import StoreUnavailable
 
     directory = directory or default_fixtures()
     try:
-        return IdentityDomain.load(directory)
+        return IdentityDomain.load(directory, backend=backend)
+    except StoreUnavailable as exc:
+        print(f"mockidp: cannot start: {exc.message}", file=sys.stderr)
     except FixtureError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -304,19 +343,32 @@ def _tls_files(args: argparse.Namespace):  # noqa: ANN202 - returns TlsFiles or 
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    from mockidp.core.stores import MEMORY, StoreUnavailable, describe_url, open_backend
     from mockidp.server import BindError, bind, make_server, url_for
     from mockidp.tls import TlsError
     from mockidp.web.app import create_app
     from mockidp.web.context import ServerSettings
 
+    if args.workers > 1 and args.store == MEMORY:
+        print(
+            f"mockidp: --workers {args.workers} needs a shared store: with the memory store each worker would be an "
+            "identity domain of its own (a code issued by one unknown to the next); add --store redis://HOST:PORT/DB",
+            file=sys.stderr,
+        )
+        return 1
     try:
         tls = _tls_files(args)
     except TlsError as exc:
         print(f"mockidp: {exc}", file=sys.stderr)
         return 1
+    try:
+        backend = open_backend(args.store)
+    except StoreUnavailable as exc:
+        print(f"mockidp: cannot start: {exc.message}", file=sys.stderr)
+        return 1
     domains = []
     for directory in args.fixtures or [None]:
-        domain = _load_domain(directory)
+        domain = _load_domain(directory, backend)
         if domain is None:
             return 1
         domains.append(domain)
@@ -332,12 +384,13 @@ def run_serve(args: argparse.Namespace) -> int:
         public_url=args.public_url, control=control, control_token=args.control_token, auto_login=args.auto_login
     )
     try:
-        app = create_app(domains, settings)
+        app = create_app(domains, settings, backend)
     except ValueError as exc:
         print(f"mockidp: {exc}", file=sys.stderr)
         return 1
     try:
-        sock = bind(args.host, args.port)
+        # With workers, this socket only holds the port; each worker listens on one of its own (workers.py).
+        sock = bind(args.host, args.port, reuse_port=args.workers > 1, listen=args.workers == 1)
     except BindError as exc:
         print(f"mockidp: {exc}", file=sys.stderr)
         return 1
@@ -354,6 +407,8 @@ def run_serve(args: argparse.Namespace) -> int:
             url,
             domain.tenant,
         )
+    if backend.shared:
+        log.info("state in the shared store %s; %d worker(s)", describe_url(args.store), args.workers)
     if tls is not None and tls.ca is not None:
         log.info(
             "HTTPS with a certificate from the local CA %s; trust it with REQUESTS_CA_BUNDLE=%s, SSL_CERT_FILE=%s "
@@ -380,6 +435,20 @@ def run_serve(args: argparse.Namespace) -> int:
         print(url, flush=True)
 
     ssl_options = tls.ssl_options() if tls is not None else {}
+    if args.workers > 1:
+        from mockidp import workers
+
+        host, port = sock.getsockname()[:2]
+
+        def serve_worker(on_ready: Callable[[], None]) -> None:
+            own = bind(host, port, reuse_port=True)
+            server = make_server(
+                app, log_level=args.log_level, access_log=args.access_log, on_ready=on_ready, **ssl_options
+            )
+            server.run(sockets=[own])
+
+        backend.close()  # each worker opens connections of its own
+        return workers.run(args.workers, serve_worker, ready=ready, in_worker=backend.after_fork)
     server = make_server(app, log_level=args.log_level, access_log=args.access_log, on_ready=ready, **ssl_options)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal: make that a clean exit 0.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

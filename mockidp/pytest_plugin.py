@@ -12,7 +12,8 @@ before every test — and a marker to queue faults declaratively.
 
 Options (command line or ini): `mockidp_fixtures` (a fixture directory; default: the shipped one), `mockidp_port`
 (the session server's port; default: any free one), `mockidp_auto_login` (sign browsers in without the page: a user
-name, or `true` for the login_hint user, else the first one), `mockidp_url` + `mockidp_control_token` (use a server
+name, or `true` for the login_hint user, else the first one), `mockidp_store` (`redis://HOST:PORT/DB` to keep the
+server's state in Redis, shared with other servers on it), `mockidp_url` + `mockidp_control_token` (use a server
 already running, e.g. a container, instead of starting one). The `mockidp_fixtures(dir)` marker gives a module
 (or a class, or a test) a server of its own on those fixtures, started when first needed and shared by every test
 that names the same directory. Nothing is imported or started unless a test asks for the fixture.
@@ -38,11 +39,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--mockidp-auto-login",
         help="sign browsers in without the sign-in page: a user name, or true (the login_hint user, else the first)",
     )
+    group.addoption(
+        "--mockidp-store", help="where the mockidp fixture's server keeps state: memory (default) or redis://…"
+    )
     group.addoption("--mockidp-url", help="use the mockidp already running at this URL instead of starting one")
     group.addoption("--mockidp-control-token", help="the control token of the server at --mockidp-url")
     parser.addini("mockidp_fixtures", "fixture directory for the mockidp fixture (relative to the ini file)")
     parser.addini("mockidp_port", "port of the session's mockidp (default: any free port)")
     parser.addini("mockidp_auto_login", "sign browsers in without the sign-in page: a user name, or true")
+    parser.addini("mockidp_store", "where the mockidp fixture's server keeps state: memory (default) or redis://…")
     parser.addini("mockidp_url", "use the mockidp already running at this URL instead of starting one")
     parser.addini("mockidp_control_token", "the control token of the server at mockidp_url")
 
@@ -89,7 +94,8 @@ def mockidp_server(pytestconfig: pytest.Config) -> Iterator[MockIdP]:
     fixtures = _setting(pytestconfig, "mockidp_fixtures")
     if fixtures and pytestconfig.inipath is not None and not pytestconfig.getoption("--mockidp-fixtures"):
         fixtures = str(pytestconfig.inipath.parent / fixtures)
-    with MockIdP(fixtures, port=_port(pytestconfig), auto_login=_auto_login(pytestconfig)) as server:
+    store = _setting(pytestconfig, "mockidp_store") or "memory"
+    with MockIdP(fixtures, port=_port(pytestconfig), auto_login=_auto_login(pytestconfig), store=store) as server:
         yield server
 
 
@@ -131,5 +137,6 @@ def _marked_server(request: pytest.FixtureRequest, marker: pytest.Mark) -> MockI
     directory = (Path(request.path).parent / marker.args[0]).resolve()
     servers: dict[Path, MockIdP] = request.getfixturevalue("mockidp_servers")
     if directory not in servers:
-        servers[directory] = MockIdP(directory, auto_login=_auto_login(config)).start()
+        store = _setting(config, "mockidp_store") or "memory"
+        servers[directory] = MockIdP(directory, auto_login=_auto_login(config), store=store).start()
     return servers[directory]

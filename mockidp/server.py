@@ -27,10 +27,14 @@ class BindError(Exception):
     pass
 
 
-def bind(host: str, port: int) -> socket.socket:
+def bind(host: str, port: int, *, reuse_port: bool = False, listen: bool = True) -> socket.socket:
+    """A listening TCP socket. `reuse_port`: one of several (one per worker) the kernel spreads connections over;
+    `listen=False` only holds the port (the workers' sockets then take it)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     # Accepted connections inherit this. Without it a keep-alive client waits ~40 ms per response (Nagle on our
     # header/body writes against the client's delayed ACK); asyncio does not set it for sockets handed to it.
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -43,7 +47,8 @@ def bind(host: str, port: int) -> socket.socket:
                 f"port {port} on {host} is already in use; choose another with --port (or --port 0 for any free port)"
             ) from None
         raise BindError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    sock.listen(2048)
+    if listen:
+        sock.listen(2048)
     sock.setblocking(False)
     return sock
 

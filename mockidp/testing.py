@@ -11,6 +11,8 @@ container (`MockIdP.attach("http://localhost:8080", control_token=…)`).
 
 `MockIdP(fixtures=[dir_a, dir_b])` serves several identity domains (`idp.domains`, `idp.tenant_url(tenant)`);
 `MockIdP(tls=True)` serves HTTPS with the local CA of `mockidp.tls` (`idp.ca_path` for `verify=`).
+`MockIdP(store="redis://127.0.0.1:6379/0")` keeps the state in Redis: servers on the same store and fixtures
+(other `MockIdP`s, `mockidp serve --store …` processes) are then one identity domain.
 """
 
 from __future__ import annotations
@@ -221,6 +223,7 @@ class MockIdP:
         tls: bool = False,
         tls_hosts: Sequence[str] = (),
         state_dir: str | Path | None = None,
+        store: str = "memory",
     ) -> None:
         if fixtures is None:
             directories = [default_fixtures()]
@@ -239,6 +242,8 @@ class MockIdP:
         self.auto_login = auto_login
         self.log_level = log_level
         self.control_token = control_token
+        self.store = store  # "memory", or a redis:// URL shared with other servers (they are then one domain)
+        self._backend: Any = None
         self.domain: Any = None  # the (first) IdentityDomain, when the server runs in this process
         self.url = ""  # the URL clients use: public_url if given, else the bound address
         self.bound_url = ""  # where the server actually listens (attached: the URL given)
@@ -263,19 +268,21 @@ class MockIdP:
         if self._attached or self._thread is not None:
             return self
         from mockidp.core.domain import IdentityDomain
+        from mockidp.core.stores import open_backend
         from mockidp.server import bind, make_server, url_for
         from mockidp.tls import local_certificate
         from mockidp.web.app import create_app
         from mockidp.web.context import ServerSettings
 
-        self.domains = [IdentityDomain.load(directory) for directory in self.fixture_dirs]
+        self._backend = open_backend(self.store)  # StoreUnavailable when Redis cannot be reached
+        self.domains = [IdentityDomain.load(directory, backend=self._backend) for directory in self.fixture_dirs]
         self.domain = self.domains[0]
         if isinstance(self.auto_login, str) and all(d.user(self.auto_login) is None for d in self.domains):
             raise ValueError(f"auto_login={self.auto_login!r}: no such user in {self.fixtures}")
         settings = ServerSettings(
             public_url=self.public_url, control_token=self.control_token, auto_login=self.auto_login
         )
-        app = create_app(self.domains, settings)
+        app = create_app(self.domains, settings, self._backend)
         ssl_options: dict[str, str] = {}
         if self.tls:
             self.tls_files = local_certificate(self.tls_hosts, self.state_dir)
@@ -300,6 +307,9 @@ class MockIdP:
             self._server.should_exit = True
             self._thread.join(timeout=10)
         self._server = self._thread = None
+        if self._backend is not None:
+            self._backend.close()
+            self._backend = None
 
     def __enter__(self) -> MockIdP:
         return self.start()

@@ -1,5 +1,6 @@
 """The store contract (mockidp/core/store.py) that every store implements: expiry on the domain clock, atomic
-take/add/update/incr, a reset that keeps the durable namespaces. Add a store to STORES to hold it to the same."""
+take/add/update/incr, a reset that keeps the durable namespaces. Add a store to STORES to hold it to the same
+(the Redis store runs on the tests' own redis-server: tests/redis_support.py)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,25 @@ from collections.abc import Callable, Iterator
 import pytest
 import requests
 from conftest import ORDERS
+from redis_support import redis_server, redis_url  # noqa: F401 - fixtures of the Redis store
 
 from mockidp.core.store import DURABLE_NS, MemoryStore, Store
 from mockidp.testing import MockIdP
 from tests.helpers import password_tokens
 
-STORES: dict[str, Callable[[], Store]] = {"memory": MemoryStore}
+
+def _redis_store(request: pytest.FixtureRequest) -> Store:
+    from mockidp.core.stores.redis import RedisBackend
+
+    backend = RedisBackend(request.getfixturevalue("redis_url"))
+    request.addfinalizer(backend.close)
+    return backend.store_for("idcs-contract")
+
+
+STORES: dict[str, Callable[[pytest.FixtureRequest], Store]] = {
+    "memory": lambda request: MemoryStore(),
+    "redis": _redis_store,
+}
 
 
 class FakeClock:
@@ -29,7 +43,7 @@ class FakeClock:
 
 @pytest.fixture(params=sorted(STORES))
 def store(request: pytest.FixtureRequest) -> Iterator[tuple[Store, FakeClock]]:
-    made = STORES[request.param]()
+    made = STORES[request.param](request)
     clock = FakeClock()
     made.bind_clock(clock)
     made.clear()

@@ -14,10 +14,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from mockidp.core import cimd, runtime
 from mockidp.core.clock import Clock
 from mockidp.core.fixtures import build_client, build_user, load_fixtures, with_api_keys, with_keys
-from mockidp.core.keys import KeyRing, SigningKey, load_or_create
+from mockidp.core.keys import KeyRing, SigningKey, load_or_adopt, load_or_create
 from mockidp.core.model import Client, Fixtures, Trust, User
 from mockidp.core.scopes import ScopeCatalog
 from mockidp.core.store import MemoryStore, Store
+from mockidp.core.stores import Backend
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 T = TypeVar("T")
@@ -62,6 +63,15 @@ def tenant_from_key(key: SigningKey) -> str:
     return "idcs-" + hashlib.sha256(numbers.n.to_bytes(256, "big")).hexdigest()[:32]
 
 
+def fixture_fingerprint(directory: str | Path) -> str:
+    """What identifies a fixture directory's content wherever it is mounted: a hash of its fixture files."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(directory).iterdir()):
+        if path.suffix in (".toml", ".json") and path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:32]
+
+
 class IdentityDomain:
     def __init__(self, fixtures: Fixtures, signing_key: SigningKey, store: Store | None = None) -> None:
         self.store: Store = store if store is not None else MemoryStore()
@@ -95,10 +105,22 @@ class IdentityDomain:
         self.cache.clear()
 
     @classmethod
-    def load(cls, directory: str | Path, store: Store | None = None) -> IdentityDomain:
-        """Read fixtures (raising `FixtureError`) and the signing key next to them (creating it if missing)."""
+    def load(
+        cls, directory: str | Path, store: Store | None = None, *, backend: Backend | None = None
+    ) -> IdentityDomain:
+        """Read fixtures (raising `FixtureError`) and the signing key next to them (creating it if missing).
+
+        With a shared `backend` (Redis), the domain's store comes from it, and a missing key is made by the first
+        process to start on these fixtures and used by all (raising `StoreUnavailable` if Redis is down)."""
         fixtures = load_fixtures(directory)
-        key = load_or_create(Path(directory) / fixtures.domain.signing_key)
+        path = Path(directory) / fixtures.domain.signing_key
+        if backend is not None and backend.shared:
+            name = f"signing-key:{fixture_fingerprint(directory)}"
+            key = load_or_adopt(path, lambda pem: backend.adopt(name, pem))
+        else:
+            key = load_or_create(path)
+        if backend is not None and store is None:
+            store = backend.store_for(fixtures.domain.tenant or tenant_from_key(key))
         return cls(fixtures, key, store)
 
     def client(self, client_id: str, *, documents: bool = True) -> Client | None:

@@ -227,13 +227,14 @@ def queued(store: Store) -> list[Record]:
     items = store.items(ACTIVE_NS)
     if not items:
         return []
-    return sorted((record for _, record in items), key=lambda record: record["order"])
+    live = (record for _, record in items if record["remaining"] != 0)  # 0: being moved aside
+    return sorted(live, key=lambda record: record["order"])
 
 
 def listing(store: Store) -> list[Record]:
     """Every fault, active and used up, oldest first, with how often each fired."""
-    records = [record for _, record in (*store.items(ACTIVE_NS), *store.items(SPENT_NS))]
-    return [public(record) for record in sorted(records, key=lambda record: record["order"])]
+    records = {key: record for key, record in (*store.items(ACTIVE_NS), *store.items(SPENT_NS))}  # spent wins
+    return [public(record) for record in sorted(records.values(), key=lambda record: record["order"])]
 
 
 def get(store: Store, fault_id: str) -> Record:
@@ -266,7 +267,10 @@ def needs_params(candidates: list[Record], endpoint: str) -> bool:
 
 
 def take(store: Store, candidates: list[Record], endpoint: str, values: Mapping[str, str]) -> Record | None:
-    """The first queued fault for this request, counted as fired (and moved aside once used up)."""
+    """The first queued fault for this request, counted as fired (and moved aside once used up).
+
+    Counting is one atomic `update`, so a fault for N requests fires N times in total however many processes
+    share the store: each firing is stamped with this call's nonce, which tells whether this call fired it."""
     for record in candidates:
         if record["endpoint"] not in (endpoint, ANY):
             continue

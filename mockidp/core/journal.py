@@ -18,7 +18,6 @@ import jwt
 
 from mockidp.core.client_auth import NONE, SECRET_BASIC, SECRET_POST, parse_basic
 from mockidp.core.errors import OAuthError
-from mockidp.core.faults import next_number
 from mockidp.core.store import Record, Store
 
 NS = "journal"
@@ -190,10 +189,8 @@ def _pkce_method(params: Mapping[str, str]) -> str | None:
 
 
 def record(store: Store, item: Record, limit: int = LIMIT) -> None:
-    number = next_number(store, "journal")
-    store.put(NS, _key(number), {"id": number, **item})
-    if number > limit:
-        store.delete(NS, _key(number - limit))
+    """One store call (`append`: numbered, the oldest beyond `limit` dropped), since every request makes one."""
+    store.append(NS, item, limit=limit)
 
 
 def entries(
@@ -209,7 +206,7 @@ def entries(
     or `dropped`), only those after an entry id (a cursor for polling), and only the last `limit`."""
     found = [
         item
-        for _, item in sorted(store.items(NS))
+        for item in ({"id": int(key), **item} for key, item in sorted(store.items(NS)))
         if (endpoint is None or item["endpoint"] == endpoint)
         and (client_id is None or item["client_id"] == client_id)
         and (after is None or item["id"] > after)
@@ -238,7 +235,3 @@ def last_id(store: Store) -> int:
 
 def clear(store: Store) -> None:
     store.clear(NS)
-
-
-def _key(number: int) -> str:
-    return f"{number:012d}"

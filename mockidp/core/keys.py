@@ -17,7 +17,7 @@ import hashlib
 import logging
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -174,6 +174,20 @@ def load_or_create(path: Path) -> SigningKey:
         if _try_write(path, key.to_pem(), "the new signing key"):
             log.info("made a new signing key (kid %s) and saved it to %s", key.kid, path)
         return key
+
+
+def load_or_adopt(path: Path, adopt: Callable[[str], str]) -> SigningKey:
+    """Like `load_or_create`, for processes sharing a store (perhaps on other machines, so a directory lock is not
+    enough): with no key at `path`, each offers a new key to `adopt` (which keeps the first offer in the store)
+    and all use the one kept, writing it to `path` if they can."""
+    if path.exists():
+        return load_or_create(path)
+    pem = adopt(new_signing_key().to_pem().decode()).encode()
+    key = load_signing_key(pem)[0]
+    with _directory_lock(path.parent):
+        if not path.exists() and _try_write(path, pem, "the signing key shared through the store"):
+            log.info("saved the signing key shared through the store (kid %s) to %s", key.kid, path)
+    return key
 
 
 @contextlib.contextmanager

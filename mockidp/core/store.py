@@ -31,6 +31,12 @@ DURABLE = frozenset({DURABLE_NS})
 # How long a record of something that expired is kept past that expiry, so a late client is told "expired"
 # (or "already used") rather than "never heard of it" [choice].
 GRACE = 600.0
+APPEND_COUNTER = ""  # the counter key `append` numbers a namespace's records with
+
+
+def number_key(number: int) -> str:
+    """The key `append` stores record `number` under: zero-padded, so keys sort as numbers do."""
+    return f"{number:012d}"
 
 
 class Store(Protocol):
@@ -57,6 +63,13 @@ class Store(Protocol):
 
     def incr(self, namespace: str, key: str, amount: int = 1) -> int:
         """Add to a counter (starting at 0) and return the new value."""
+        ...
+
+    def append(self, namespace: str, value: Record, *, limit: int) -> None:
+        """Add a record to the namespace's log under its next number (1, 2, … ; a cleared namespace starts again at
+        1) and drop the one `limit` numbers before it, in one step. A bounded log such as the journal: one store
+        call per entry, which a shared store may send without waiting for its answer (so it returns nothing);
+        every read after it sees it. Read the log with `items` (keys `number_key(n)`); `clear` drops it."""
         ...
 
     def delete(self, namespace: str, key: str) -> bool: ...
@@ -156,6 +169,13 @@ class MemoryStore:
             value = self._counters.get((namespace, key), 0) + amount
             self._counters[(namespace, key)] = value
             return value
+
+    def append(self, namespace: str, value: Record, *, limit: int) -> None:
+        with self._lock:
+            number = self.incr(namespace, APPEND_COUNTER)
+            self._set(namespace, number_key(number), value, None)
+            if number > limit:
+                self._remove(namespace, number_key(number - limit))
 
     def delete(self, namespace: str, key: str) -> bool:
         with self._lock:

@@ -7,6 +7,7 @@ from starlette.middleware import Middleware
 from starlette.types import ASGIApp
 
 from mockidp.core.domain import IdentityDomain
+from mockidp.core.stores import Backend, MemoryBackend
 from mockidp.web import (
     admin,
     authorize,
@@ -14,6 +15,7 @@ from mockidp.web import (
     control,
     device,
     discovery,
+    health,
     home,
     jwks,
     logout,
@@ -36,7 +38,10 @@ class App(Starlette):
         return LastResort(super().build_middleware_stack())
 
 
-def create_app(domains: list[IdentityDomain], settings: ServerSettings | None = None) -> App:
+def create_app(
+    domains: list[IdentityDomain], settings: ServerSettings | None = None, backend: Backend | None = None
+) -> App:
+    """The app serving `domains`, whose stores come from `backend` (reported by /mockidp/health; default: memory)."""
     if not domains:
         raise ValueError("create_app needs at least one identity domain")
     check_distinct_tenants(domains)
@@ -52,11 +57,13 @@ def create_app(domains: list[IdentityDomain], settings: ServerSettings | None = 
         *device.routes,
         *admin.routes,  # after jwks: /admin/v1/SigningCert/jwk is not a SCIM resource type
         *home.routes,
+        *health.routes,  # always: a load balancer or container runtime asks it, with or without a control plane
     ]
     # Cors outside the Interceptor: injected faults carry CORS headers too, so a browser app can read them.
     middleware = [
         Middleware(OracleHeaders),
         Middleware(ReadDeadline, timeout=settings.body_timeout),
+        Middleware(health.StoreGuard),  # a lost shared store: a 503 in the endpoint's shape, wherever it is met
         Middleware(DomainSelector, domains=domains),
         Middleware(Cors),
     ]
@@ -67,4 +74,5 @@ def create_app(domains: list[IdentityDomain], settings: ServerSettings | None = 
     app = App(routes=routes, middleware=middleware, exception_handlers=EXCEPTION_HANDLERS)
     app.state.settings = settings
     app.state.domains = domains
+    app.state.backend = backend if backend is not None else MemoryBackend()
     return app

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from mockidp.core.errors import ControlError, ErrorPage, OAuthError, ScimError
+from mockidp.core.stores import StoreUnavailable
 from mockidp.web import pages
 from mockidp.web.context import DOMAIN_KEY, UNKNOWN_TENANT_KEY
 from mockidp.web.guard import SCIM_SCHEMAS, UNEXPECTED, error_body
@@ -121,6 +122,34 @@ def unexpected_error(request: Request, exc: Exception) -> Response:
     media_type = "application/scim+json" if "schemas" in body else "application/json"
     headers = {**NO_STORE, "X-ORACLE-DMS-ECID": ecid, "X-ORACLE-DMS-RID": "0:1"}
     return JSONResponse(body, 500, headers=headers, media_type=media_type)
+
+
+# [choice] The real service's 503 texts are not documented; these say what is down and that it passes.
+UNAVAILABLE = "The identity domain is temporarily unavailable. Try again later."
+RETRY_AFTER = {"Retry-After": "1"}
+
+
+def store_unavailable(request: Request, exc: Exception) -> Response:
+    """The shared store is down: a 503 in the shape of the endpoint asked — SCIM on /admin/v1 (but the JWKS),
+    an HTML page on /ui, the control plane's on /mockidp, else OAuth's `temporarily_unavailable`."""
+    assert isinstance(exc, StoreUnavailable)
+    request.scope[OUTCOME_KEY] = {"error": "temporarily_unavailable", "reason": exc.message}
+    root = request.scope.get("root_path", "")
+    path = request.url.path[len(root) :] if root and request.url.path.startswith(root) else request.url.path
+    reason = f"mockidp: {exc.message}"
+    if path.startswith("/admin/v1/") and path != "/admin/v1/SigningCert/jwk":
+        error = ScimError(503, f"{UNAVAILABLE} ({reason})", "error.common.common.serviceUnavailable")
+        response = scim_error(request, error)
+        response.headers.update(RETRY_AFTER)
+        return response
+    if path.startswith("/ui/"):
+        return error_page(request, ErrorPage("temporarily_unavailable", UNAVAILABLE, 503, reason=exc.message))
+    if path.startswith("/mockidp/"):
+        body = {"error": "temporarily_unavailable", "error_description": exc.message}
+        return JSONResponse(body, 503, headers=RETRY_AFTER)
+    return oauth_error(
+        request, OAuthError("temporarily_unavailable", UNAVAILABLE, 503, reason=exc.message, headers=RETRY_AFTER)
+    )
 
 
 EXCEPTION_HANDLERS = {
