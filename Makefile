@@ -5,6 +5,10 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The OCI CLI, for the admin-API tests, in a venv of its own: oci-cli pins exact versions (oci, click, certifi,
+# PyYAML, cryptography) that, in the test venv, force pip to downgrade them and to backtrack for minutes.
+OCI_CLI_VENV ?= .venv-oci-cli
+OCI_CLI_STAMP := $(OCI_CLI_VENV)/.installed
 
 .PHONY: run test lint bench container-check clean
 
@@ -17,12 +21,18 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 	@echo "mockidp: $(VENV) is ready"
 
+$(OCI_CLI_STAMP):
+	$(PYTHON) -m venv $(OCI_CLI_VENV)
+	$(OCI_CLI_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(OCI_CLI_VENV)/bin/python -m pip install --quiet 'oci-cli>=3.50'
+	touch $(OCI_CLI_STAMP)
+
 run: $(STAMP)
 	$(BIN)/mockidp serve $(ARGS)
 
-test: $(STAMP)
+test: $(STAMP) $(OCI_CLI_STAMP)
 	$(BIN)/ruff check mockidp tests bench
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	MOCKIDP_OCI_CLI=$(abspath $(OCI_CLI_VENV))/bin/oci $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check mockidp tests bench
@@ -44,4 +54,4 @@ container-check:
 	$(CONTAINER_CHECK) .
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(OCI_CLI_VENV) build dist *.egg-info .pytest_cache .ruff_cache

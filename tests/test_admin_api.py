@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
+from mockidp.core.admin import RESOURCE_TYPES
 from mockidp.testing import MockIdP
 from tests.admin_support import (
     ALICE,
@@ -594,7 +595,8 @@ def test_service_provider_config(admin):
 def test_resource_types_and_schemas(idp, admin):
     types = admin.get("ResourceTypes").json()
     endpoints = {t["name"]: t["endpoint"] for t in types["Resources"]}
-    assert {"User": "/Users", "Group": "/Groups", "Me": "/Me"}.items() <= endpoints.items()  # and the other types
+    assert endpoints.items() >= {"User": "/Users", "Group": "/Groups", "Me": "/Me"}.items()
+    assert endpoints == {t.name: f"/{t.endpoint}" for t in RESOURCE_TYPES.values()}
     user = admin.get("ResourceTypes/User").json()
     assert user["schema"] == USER_SCHEMA
     assert {"schema": USER_EXTENSION, "required": False} in user["schemaExtensions"]

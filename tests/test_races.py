@@ -111,7 +111,7 @@ def test_a_fault_for_three_requests_fires_three_times_among_twenty_concurrent(mo
 
 def test_two_servers_started_at_once_on_one_folder_share_one_new_key(tmp_path: Path) -> None:
     fixtures = Path(__file__).resolve().parent.parent / "fixtures" / "default"
-    for source in fixtures.glob("*.toml"):
+    for source in [*fixtures.glob("*.toml"), *fixtures.glob("*.pub.pem")]:  # everything but the signing key
         (tmp_path / source.name).write_text(source.read_text())
     assert not (tmp_path / "signing-key.pem").exists()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}

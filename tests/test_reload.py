@@ -47,7 +47,7 @@ def test_reload_over_the_control_plane_keeps_state_and_refuses_a_bad_edit(tmp_pa
         with (directory / "users.toml").open("a") as users_file:
             users_file.write(CAROL)
         answer = idp.reload()
-        assert answer["users"] == 3 and answer["tenant"] == "idcs-c87b18d47f4b46798f61e82aaf3154c0"
+        assert answer["users"] == 4 and answer["tenant"] == "idcs-c87b18d47f4b46798f61e82aaf3154c0"
         assert password_grant(idp.url, "carol@example.com") == 200  # the new user signs in at once
         assert idp.clock.state()["offset"] == 60.0  # state stays
         assert idp.requests("token")[0].status == 400
@@ -57,7 +57,7 @@ def test_reload_over_the_control_plane_keeps_state_and_refuses_a_bad_edit(tmp_pa
             idp.reload()
         assert refused.value.status == 409
         assert "the previous fixtures are still served" in refused.value.description
-        assert any("users[3].user_nam" in problem for problem in refused.value.problems), refused.value.problems
+        assert any("users[4].user_nam" in problem for problem in refused.value.problems), refused.value.problems
         assert password_grant(idp.url, "carol@example.com") == 200  # the old fixtures still served
 
         domain_toml = (directory / "domain.toml").read_text()

@@ -142,7 +142,7 @@ def test_processes_without_a_key_file_make_one_key_and_share_it(serve, redis_url
     copies = []
     for name in ("one", "two"):
         directory = tmp_path / name
-        shutil.copytree(default_fixtures(), directory, ignore=shutil.ignore_patterns("*.pem"))
+        shutil.copytree(default_fixtures(), directory, ignore=shutil.ignore_patterns("signing-key.pem"))
         copies.append(directory)
     a = serve("--store", redis_url, "--fixtures", str(copies[0]))
     b = serve("--store", redis_url, "--fixtures", str(copies[1]))

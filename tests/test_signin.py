@@ -276,7 +276,8 @@ def test_auto_login_of_an_unknown_user_is_refused_at_start(tmp_path):
     )
     assert result.returncode == 1
     assert result.stderr.strip() == (
-        "mockidp: --auto-login nobody: no such user in the fixtures (known: user@example.com, bob@example.com)"
+        "mockidp: --auto-login nobody: no such user in the fixtures (known: user@example.com, bob@example.com, "
+        "erin@example.com)"
     )
 
 

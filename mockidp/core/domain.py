@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from mockidp.core import cimd, runtime
 from mockidp.core.clock import Clock
-from mockidp.core.fixtures import build_client, build_user, load_fixtures, with_keys
+from mockidp.core.fixtures import build_client, build_user, load_fixtures, with_api_keys, with_keys
 from mockidp.core.keys import KeyRing, SigningKey, load_or_adopt, load_or_create
 from mockidp.core.model import Client, Fixtures, Trust, User
 from mockidp.core.scopes import ScopeCatalog
@@ -141,7 +141,7 @@ class IdentityDomain:
         """A user by name: the fixtures', unless the control plane or the admin API changed it; its `groups` as
         the admin API's groups say once any group was changed there."""
         record = self.store.get(runtime.USERS, user_name)
-        user = self.fixtures.users.get(user_name) if record is None else self._build(record, build_user)
+        user = self.fixtures.users.get(user_name) if record is None else self._build(record, self._build_user)
         if user is not None and self.store.get(runtime.REVISION_NS, runtime.GROUPS_REVISION) is not None:
             from mockidp.core.admin.groups import group_names
 
@@ -176,6 +176,9 @@ class IdentityDomain:
         if hit is None or hit[0] != revision:
             hit = self.cache[key] = (revision, build())
         return hit[1]
+
+    def _build_user(self, values: dict) -> User:
+        return with_api_keys(build_user(values), self.fixtures.directory)
 
     @property
     def scopes(self) -> ScopeCatalog:

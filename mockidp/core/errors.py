@@ -93,6 +93,8 @@ class ScimError(Exception):
         message_id: str,
         scim_type: str | None = None,
         headers: dict[str, str] | None = None,
+        *,
+        reason: str | None = None,
     ) -> None:
         super().__init__(detail)
         self.status = status
@@ -100,6 +102,16 @@ class ScimError(Exception):
         self.message_id = message_id
         self.scim_type = scim_type  # RFC 7644 §3.12: invalidFilter, invalidValue, uniqueness, …
         self.headers = headers or {}
+        # For the log and the journal when the body keeps the real service's fixed text (as OAuthError.reason).
+        self._reason = reason
+
+    @property
+    def reason(self) -> str:
+        return self._reason or self.detail
+
+    @reason.setter
+    def reason(self, value: str) -> None:
+        self._reason = value
 
 
 def scim_unauthorized() -> ScimError:

@@ -40,7 +40,14 @@ from mockidp.core.model import (
 )
 from mockidp.core.scopes import IDM_PREFIX, OIDC_SCOPES, ScopeCatalog
 from mockidp.core.trusts import parse_rule
-from mockidp.core.verification_keys import KeyFileError, VerificationKey, load_jwks, load_pem
+from mockidp.core.verification_keys import (
+    ApiSigningKey,
+    KeyFileError,
+    VerificationKey,
+    load_api_key,
+    load_jwks,
+    load_pem,
+)
 
 
 @dataclass(frozen=True)
@@ -160,6 +167,15 @@ def _rule(value: str) -> str | None:
         parse_rule(value)
     except ValueError as exc:
         return str(exc)
+    return None
+
+
+MAX_API_KEYS = 3  # OCI: "a user can have a maximum of three API keys"
+
+
+def _at_most_api_keys(value: list[str]) -> str | None:
+    if len(value) > MAX_API_KEYS:
+        return f"a user can have at most {MAX_API_KEYS} API keys (as in OCI), got {len(value)}"
     return None
 
 
@@ -284,6 +300,7 @@ USER_FIELDS = {
     "id": Field(STR, None, _hex_id),
     "ocid": Field(STR, None, _ocid),
     "active": Field(BOOL, True),
+    "api_keys": Field(STRS, [], _at_most_api_keys, _nonempty),
 }
 GROUP_FIELDS = {
     "display_name": Field(STR, check=_nonempty),
@@ -448,7 +465,38 @@ def build_user(values: dict[str, Any]) -> User:
     values["groups"] = tuple(values["groups"])
     values["app_roles"] = tuple(values["app_roles"])
     values["claims"] = dict(values["claims"])
+    values["api_keys"] = tuple(values.get("api_keys", ()))
     return User(**values)
+
+
+def read_api_keys(user: User, directory: Path | None) -> tuple[tuple[ApiSigningKey, ...], list[tuple[str, str]]]:
+    """The OCI API signing keys of a user's `api_keys` files, and (key path, message) problems."""
+    keys: list[ApiSigningKey] = []
+    problems: list[tuple[str, str]] = []
+    if directory is None:
+        return (), problems
+    for index, file in enumerate(user.api_keys):
+        path = directory / file
+        if not path.is_file():
+            problems.append((f"api_keys[{index}]", f"no such file {file!r} in {directory}"))
+            continue
+        try:
+            key = load_api_key(path)
+        except KeyFileError as exc:
+            problems.append((f"api_keys[{index}]", str(exc)))
+            continue
+        if any(known.fingerprint == key.fingerprint for known in keys):
+            problems.append((f"api_keys[{index}]", f"{file} is the same key as an earlier one ({key.fingerprint})"))
+            continue
+        keys.append(key)
+    return tuple(keys), problems
+
+
+def with_api_keys(user: User, directory: Path | None) -> User:
+    """The user with the keys of its `api_keys` files (checked by `read_api_keys`) loaded."""
+    if not user.api_keys:
+        return user
+    return replace(user, api_signing_keys=read_api_keys(user, directory)[0])
 
 
 def client_problems(client: Client, catalog: ScopeCatalog, directory: Path | None) -> list[tuple[str, str]]:
@@ -697,7 +745,12 @@ def _read(directory: Path) -> tuple[Fixtures | None, list[Problem]]:
             problems.append(Problem(file, f"{path}.{key}", message))
         clients[client.client_id] = with_keys(client, directory)
 
-    users = {v["user_name"]: build_user(v) for _, _, v in checked["users"]}
+    users: dict[str, User] = {}
+    for file, path, values in checked["users"]:
+        user = build_user(values)
+        keys, key_problems = read_api_keys(user, directory)
+        problems.extend(Problem(file, f"{path}.{key}", message) for key, message in key_problems)
+        users[user.user_name] = replace(user, api_signing_keys=keys)
     user_ids: dict[str, tuple[str, str]] = {}
     for (file, path, _), user in zip(checked["users"], users.values(), strict=True):
         first = user_ids.setdefault(user.guid, (file, path))

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mockidp.core import ids
-from mockidp.core.verification_keys import VerificationKey
+from mockidp.core.verification_keys import ApiSigningKey, VerificationKey
 
 DEFAULT_ISSUER = "https://identity.oraclecloud.com/"
 
@@ -153,6 +153,8 @@ class User:
     id: str = ""  # the SCIM id = the tokens' user_id; empty = derived from the user name (build_user fills it)
     ocid: str = ""  # empty = derived from the id
     active: bool = True  # false: no sign-in, no token grant (the admin API's `active`)
+    api_keys: tuple[str, ...] = ()  # OCI API signing keys: PEM public key files, relative to the fixture dir
+    api_signing_keys: tuple[ApiSigningKey, ...] = field(default=(), compare=False, repr=False)  # read from them
 
     @property
     def guid(self) -> str:

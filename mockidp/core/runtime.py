@@ -20,7 +20,9 @@ from mockidp.core.fixtures import (
     build_resource,
     build_user,
     client_problems,
+    read_api_keys,
     read_table,
+    with_api_keys,
 )
 from mockidp.core.model import Client, Resource, User
 from mockidp.core.scopes import IDM_PREFIX, OIDC_SCOPES, ScopeCatalog
@@ -62,7 +64,8 @@ def clients(domain: IdentityDomain) -> dict[str, Client]:
 
 
 def users(domain: IdentityDomain) -> dict[str, User]:
-    return _merged(domain, USERS, domain.fixtures.users, build_user)
+    directory = domain.fixtures.directory
+    return _merged(domain, USERS, domain.fixtures.users, lambda values: with_api_keys(build_user(values), directory))
 
 
 def _merged(domain: IdentityDomain, namespace: str, fixed: dict[str, Any], build: Any) -> dict[str, Any]:
@@ -147,6 +150,9 @@ def put_client(domain: IdentityDomain, client_id: str, raw: Any) -> tuple[Client
 
 def put_user(domain: IdentityDomain, user_name: str, raw: Any) -> tuple[User, bool]:
     values, problems = _read(raw, USER_FIELDS, "user", "user_name", user_name)
+    if values is not None:
+        key_problems = read_api_keys(build_user(values), domain.fixtures.directory)[1]
+        problems += [str(Problem(_SOURCE, f"user.{key}", message)) for key, message in key_problems]
     if problems or values is None:
         raise ControlError(400, f"The user {user_name!r} was refused: {problems[0]}", problems)
     created = domain.user(user_name) is None

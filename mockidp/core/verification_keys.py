@@ -20,6 +20,7 @@ from typing import Any
 
 import jwt
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
@@ -150,3 +151,53 @@ def find_key(keys: Sequence[VerificationKey], header: dict[str, Any]) -> Verific
     )
     known = ", ".join(key.describe() for key in keys) or "none"
     raise KeyNotFound(f"no known key matches {named} (known: {known})")
+
+
+# ---------------------------------------------------------------------------------------------- OCI API signing keys
+
+MIN_API_KEY_BITS = 2048  # OCI: "an RSA key pair in PEM format (minimum 2048 bits)"
+
+
+@dataclass(frozen=True)
+class ApiSigningKey:
+    """A user's OCI API signing key: the RSA public key that checks their request signatures (`Authorization:
+    Signature …`), named in the signature's keyId by its fingerprint."""
+
+    key: rsa.RSAPublicKey
+    fingerprint: str
+    pem: str  # the key as SubjectPublicKeyInfo PEM, what the ApiKeys resource answers as `key`
+
+
+def oci_fingerprint(key: rsa.RSAPublicKey) -> str:
+    """The OCI key fingerprint: MD5 of the DER SubjectPublicKeyInfo, as colon-separated lowercase hex
+    (what `openssl rsa -pubout -outform DER | openssl md5 -c` prints and the console shows)."""
+    der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return ":".join(f"{byte:02x}" for byte in hashlib.md5(der).digest())  # noqa: S324 - OCI's definition
+
+
+def parse_api_key(data: bytes | str, name: str = "the key") -> ApiSigningKey:
+    """An OCI API signing key from PEM text (a public key; OCI accepts RSA of at least 2048 bits)."""
+    raw = data.encode() if isinstance(data, str) else data
+    try:
+        key = serialization.load_pem_public_key(raw.strip())
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        if b"PRIVATE KEY" in raw:
+            raise KeyFileError(f"{name} holds a private key: give the public key (openssl rsa -pubout)") from None
+        raise KeyFileError(
+            f'{name} is not a PEM public key (it must start with "-----BEGIN PUBLIC KEY-----")'
+        ) from None
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise KeyFileError(f"{name} must be an RSA public key (OCI API keys are RSA)")
+    if key.key_size < MIN_API_KEY_BITS:
+        raise KeyFileError(f"{name} is a {key.key_size}-bit RSA key; OCI API keys need at least {MIN_API_KEY_BITS}")
+    pem = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return ApiSigningKey(key, oci_fingerprint(key), pem)
+
+
+def load_api_key(path: Path) -> ApiSigningKey:
+    """An OCI API signing key from a PEM public key file."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise KeyFileError(f"cannot read {path.name}: {exc.strerror or exc}") from None
+    return parse_api_key(data, path.name)

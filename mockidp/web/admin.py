@@ -70,9 +70,11 @@ async def _caller(request: Request, body: bytes):  # noqa: ANN202 - a Caller
 
 
 def _target(request: Request) -> str:
-    """The request target as the client signed it: path and query."""
+    """The request target as the client signed it: path and query, undecoded (`raw_path`, when the server gives it)."""
     query = request.scope.get("query_string", b"").decode("latin-1")
-    return request.scope["path"] + (f"?{query}" if query else "")
+    raw = request.scope.get("raw_path")
+    path = raw.decode("latin-1") if raw else request.scope["path"]
+    return path + (f"?{query}" if query else "")
 
 
 async def _body(request: Request) -> bytes:
@@ -174,10 +176,10 @@ async def collection(request: Request) -> Response:
     if request.method not in ("GET", "POST"):
         raise _not_allowed(request, "GET, POST")
     if request.method == "GET":
-        if operations.list is None:
+        if not operations.listable:
             raise _not_allowed(request, "POST" if operations.create else "")
         caller_mod.check(caller, resource_type, write=False)
-        result, following = listing.run(domain, resource_type, listing.query_from(_params(request)))
+        result, following = listing.run(domain, resource_type, listing.query_from(_params(request)), caller)
         headers = {"opc-next-page": str(following)} if following else None
         return scim_response(meta.absolute(result, _base(request)), headers=headers)
     if operations.create is None:
@@ -193,11 +195,11 @@ async def search(request: Request) -> Response:
     resource_type = _type(request.path_params["endpoint"])
     body = await _body(request)
     caller = await _caller(request, body)
-    if resource_type.operations.list is None:
+    if not resource_type.operations.listable:
         raise _not_allowed(request, "")
     caller_mod.check(caller, resource_type, write=False)
     query = listing.query_from_search(_json(request, body))
-    result, following = listing.run(domain_of(request), resource_type, query)
+    result, following = listing.run(domain_of(request), resource_type, query, caller)
     headers = {"opc-next-page": str(following)} if following else None
     return scim_response(meta.absolute(result, _base(request)), headers=headers)
 

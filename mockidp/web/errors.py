@@ -42,8 +42,8 @@ def error_page(request: Request, exc: Exception) -> Response:
 
 def scim_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ScimError)
-    request.scope[OUTCOME_KEY] = {"error": exc.message_id, "reason": exc.detail}
-    log.info("%s %s -> %d %s", request.method, request.url.path, exc.status, exc.message_id)
+    request.scope[OUTCOME_KEY] = {"error": exc.message_id, "reason": exc.reason}
+    log.info("%s %s -> %d %s: %s", request.method, request.url.path, exc.status, exc.message_id, exc.reason)
     body = {
         "schemas": SCIM_SCHEMAS,
         "detail": exc.detail,

@@ -135,7 +135,7 @@ def test_the_decoder_accepts_a_good_token_and_says_why_others_are_rejected(conso
 
 
 def test_the_domain_at_a_glance(console: Page, idp: MockIdP) -> None:
-    expect(console.locator("#users-table tbody tr")).to_have_count(2)
+    expect(console.locator("#users-table tbody tr")).to_have_count(3)
     expect(console.locator("#users-table")).to_contain_text("bob@example.com")
     expect(console.locator("#users-table")).to_contain_text("Developers, Orders Admins")
     clients = console.locator("#clients-table")
@@ -268,11 +268,11 @@ def test_with_a_control_token_it_asks_for_it_and_keeps_it_in_the_tab(browser: Br
         page.get_by_role("textbox", name="Control token").fill(TOKEN)
         page.get_by_role("button", name="Unlock").click()
         expect(page.locator("#unlock")).to_be_hidden()
-        expect(page.locator("#users-table tbody tr")).to_have_count(2)
+        expect(page.locator("#users-table tbody tr")).to_have_count(3)
         assert page.evaluate("() => sessionStorage.getItem('mockidp.controlToken')") == TOKEN
         assert page.evaluate("() => localStorage.length") == 0 and context.cookies() == []
         page.reload()  # the same tab keeps it
-        expect(page.locator("#users-table tbody tr")).to_have_count(2)
+        expect(page.locator("#users-table tbody tr")).to_have_count(3)
         expect(page.locator("#unlock")).to_be_hidden()
         other = context.new_page()  # another tab does not
         other.goto(f"{guarded.url}/mockidp/console")

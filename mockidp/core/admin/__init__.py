@@ -8,6 +8,7 @@ built from this table), `caller` (who calls, and may they), `errors` (the SCIM e
 
 from __future__ import annotations
 
+from mockidp.core.admin.api_keys import API_KEYS
 from mockidp.core.admin.app_roles import APP_ROLE_TYPE
 from mockidp.core.admin.apps import APP_TYPE
 from mockidp.core.admin.custom_claims import CUSTOM_CLAIM_TYPE
@@ -15,6 +16,7 @@ from mockidp.core.admin.grants import GRANT_TYPE
 from mockidp.core.admin.groups import GROUP_TYPE
 from mockidp.core.admin.identity_propagation_trusts import IDENTITY_PROPAGATION_TRUST_TYPE
 from mockidp.core.admin.me import ME_TYPE
+from mockidp.core.admin.my_apps import MY_APPS
 from mockidp.core.admin.resource import ResourceType
 from mockidp.core.admin.users import USER_TYPE
 
@@ -27,4 +29,6 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
     GRANT_TYPE.endpoint: GRANT_TYPE,
     CUSTOM_CLAIM_TYPE.endpoint: CUSTOM_CLAIM_TYPE,
     IDENTITY_PROPAGATION_TRUST_TYPE.endpoint: IDENTITY_PROPAGATION_TRUST_TYPE,
+    API_KEYS.endpoint: API_KEYS,
+    MY_APPS.endpoint: MY_APPS,
 }

@@ -17,6 +17,7 @@ from mockidp.core.admin.filter import Columns, compile_filter, simple_equality
 from mockidp.core.admin.resource import ALWAYS, BOOLEAN, DATETIME, DECIMAL, DEFAULT, INTEGER, NEVER, REQUEST, Attribute
 
 if TYPE_CHECKING:
+    from mockidp.core.admin.caller import Caller
     from mockidp.core.admin.resource import Resource, ResourceType
     from mockidp.core.domain import IdentityDomain
 
@@ -168,10 +169,15 @@ def _descending(order: str | None) -> bool:
 # ---------------------------------------------------------------------------------------------- running
 
 
-def run(domain: IdentityDomain, resource_type: ResourceType, query: Query) -> tuple[dict[str, Any], int | None]:
-    """The ListResponse for a query, and the startIndex of the next page (None when this is the last)."""
+def run(
+    domain: IdentityDomain, resource_type: ResourceType, query: Query, caller: Caller | None = None
+) -> tuple[dict[str, Any], int | None]:
+    """The ListResponse for a query, and the startIndex of the next page (None when this is the last).
+    `caller` is needed for the types that list the caller's own resources (`Operations.mine`)."""
     operations = resource_type.operations
-    assert operations.list is not None
+    mine = operations.mine
+    listed = operations.list if mine is None else (lambda domain: mine(domain, caller))
+    assert listed is not None
     predicate = compile_filter(query.filter, resource_type) if query.filter is not None else None
     equality = simple_equality(query.filter, resource_type) if query.filter is not None else None
     if predicate is not None and equality is not None and equality[0] in operations.index:
@@ -180,7 +186,7 @@ def run(domain: IdentityDomain, resource_type: ResourceType, query: Query) -> tu
             found = sort(found, resource_type, query.sort_by, query.descending)
     else:
         # the whole list, by index: filters and sort orders are worked out once per list and kept with it
-        everything = operations.list(domain)
+        everything = listed(domain)
         columns = _columns(domain, resource_type, everything)
         indexes: list[int] | range = range(len(everything))
         if predicate is not None:

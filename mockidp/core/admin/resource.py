@@ -140,6 +140,12 @@ class Operations:
     delete: Callable[[IdentityDomain, str, Caller], None] | None = None
     # Optional fast paths: an attribute (lower case) -> the resources whose value equals the given one.
     index: dict[str, Callable[[IdentityDomain, str], list[Resource]]] = field(default_factory=dict)
+    # My* endpoints (MyApps): the calling user's own resources, listed instead of `list`.
+    mine: Callable[[IdentityDomain, Caller], list[Resource]] | None = None
+
+    @property
+    def listable(self) -> bool:
+        return self.list is not None or self.mine is not None
 
 
 @dataclass(frozen=True)
