@@ -12,7 +12,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from conftest import PASSWORD, PUBLIC_CLIENT_ID, SEED_CLIENT_ID, SEED_CLIENT_SECRET, SEED_USER
 
 from mockidp.core import journal
-from mockidp.core.store import MemoryStore
+from mockidp.core.stores.memory import MemoryStore
 from mockidp.testing import MockIdP
 
 SEED_AUTH = (SEED_CLIENT_ID, SEED_CLIENT_SECRET)

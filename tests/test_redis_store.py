@@ -10,7 +10,8 @@ from collections.abc import Iterator
 import pytest
 from redis_support import redis_server, redis_url  # noqa: F401 - fixtures
 
-from mockidp.core.store import MemoryStore, Store
+from mockidp.core.stores.contract import Store
+from mockidp.core.stores.memory import MemoryStore
 
 
 class FakeClock:

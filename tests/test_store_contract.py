@@ -1,4 +1,4 @@
-"""The store contract (mockidp/core/store.py) that every store implements: expiry on the domain clock, atomic
+"""The store contract (mockidp/core/stores/contract.py) that every store implements: expiry on the domain clock, atomic
 take/add/update/incr, a reset that keeps the durable namespaces. Add a store to STORES to hold it to the same
 (the Redis store runs on the tests' own redis-server: tests/redis_support.py)."""
 
@@ -12,7 +12,8 @@ import requests
 from conftest import ORDERS
 from redis_support import redis_server, redis_url  # noqa: F401 - fixtures of the Redis store
 
-from mockidp.core.store import DURABLE_NS, MemoryStore, Store
+from mockidp.core.stores.contract import DURABLE_NS, Store
+from mockidp.core.stores.memory import MemoryStore
 from mockidp.testing import MockIdP
 from tests.helpers import password_tokens
 

@@ -7,7 +7,7 @@ import datetime
 import math
 import time
 
-from mockidp.core.store import Store
+from mockidp.core.stores.contract import Store
 
 _NS = "clock"
 _KEY = "state"

@@ -21,7 +21,7 @@ from mockidp.core.claims import Session
 from mockidp.core.client_auth import secrets_match
 from mockidp.core.errors import invalid_grant, invalid_request
 from mockidp.core.model import Client
-from mockidp.core.store import GRACE
+from mockidp.core.stores.contract import GRACE
 from mockidp.core.tokens import Issued, revoke_token_claims
 
 if TYPE_CHECKING:

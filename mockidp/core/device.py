@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from mockidp.core.client_auth import authenticate_client
 from mockidp.core.errors import OAuthError, invalid_grant, invalid_request, unauthorized_client
 from mockidp.core.model import DEVICE_CODE, Client
-from mockidp.core.store import GRACE
+from mockidp.core.stores.contract import GRACE
 
 if TYPE_CHECKING:
     from mockidp.core.domain import IdentityDomain, Urls

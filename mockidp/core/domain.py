@@ -17,8 +17,9 @@ from mockidp.core.fixtures import build_client, build_user, load_fixtures, with_
 from mockidp.core.keys import KeyRing, SigningKey, load_or_adopt, load_or_create
 from mockidp.core.model import Client, Fixtures, Trust, User
 from mockidp.core.scopes import ScopeCatalog
-from mockidp.core.store import MemoryStore, Store
 from mockidp.core.stores import Backend
+from mockidp.core.stores.contract import Store
+from mockidp.core.stores.memory import MemoryStore
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 T = TypeVar("T")

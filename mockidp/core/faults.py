@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockidp.core.errors import ControlError
-from mockidp.core.store import Record, Store
+from mockidp.core.stores.contract import Record, Store
 
 ACTIVE_NS, SPENT_NS, COUNTER_NS = "faults", "faults_spent", "counters"
 ANY = "any"

@@ -18,7 +18,7 @@ import jwt
 
 from mockidp.core.client_auth import NONE, SECRET_BASIC, SECRET_POST, parse_basic
 from mockidp.core.errors import OAuthError
-from mockidp.core.store import Record, Store
+from mockidp.core.stores.contract import Record, Store
 
 NS = "journal"
 LIMIT = 1000

@@ -32,7 +32,7 @@ from jwt.algorithms import RSAAlgorithm
 from jwt.utils import base64url_encode
 
 from mockidp.core.errors import ControlError
-from mockidp.core.store import DURABLE_NS, Store
+from mockidp.core.stores.contract import DURABLE_NS, Store
 
 log = logging.getLogger("mockidp")
 

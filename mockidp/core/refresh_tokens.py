@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from mockidp.core import ids
 from mockidp.core.errors import invalid_grant
 from mockidp.core.model import Client
-from mockidp.core.store import GRACE
+from mockidp.core.stores.contract import GRACE
 
 if TYPE_CHECKING:
     from mockidp.core.claims import Grant

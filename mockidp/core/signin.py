@@ -17,7 +17,7 @@ from mockidp.core import runtime
 from mockidp.core.client_auth import secrets_match
 from mockidp.core.errors import ErrorPage
 from mockidp.core.model import User
-from mockidp.core.store import GRACE
+from mockidp.core.stores.contract import GRACE
 
 if TYPE_CHECKING:
     from mockidp.core.domain import IdentityDomain

@@ -23,7 +23,7 @@ from mockidp.core import faults, journal
 from mockidp.core.authorize import check_target
 from mockidp.core.domain import IdentityDomain
 from mockidp.core.errors import ErrorPage, OAuthError, ScimError, invalid_token
-from mockidp.core.store import Record
+from mockidp.core.stores.contract import Record
 from mockidp.web.admin import BODY_KEY as ADMIN_BODY_KEY
 from mockidp.web.browser import authorization_response
 from mockidp.web.context import CLIENT_KEY, DOMAIN_KEY, ServerSettings

@@ -8,7 +8,7 @@ from starlette.routing import Route
 
 from mockidp.core.introspection import introspect
 from mockidp.core.revocation import revoke
-from mockidp.core.token import token
+from mockidp.core.token_endpoint import token
 from mockidp.web.context import client_recorder, domain_of, urls_of
 from mockidp.web.errors import NO_STORE
 from mockidp.web.forms import read_form

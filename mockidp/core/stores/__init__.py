@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from mockidp.core.store import MemoryStore, Store
+from mockidp.core.stores.contract import Store
+from mockidp.core.stores.memory import MemoryStore
 
 MEMORY = "memory"
 REDIS_SCHEMES = ("redis", "rediss", "unix")

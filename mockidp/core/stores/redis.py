@@ -40,8 +40,8 @@ from typing import Any
 import redis
 from redis.connection import AbstractConnection
 
-from mockidp.core.store import APPEND_COUNTER, DURABLE, Change, Record
 from mockidp.core.stores import StoreUnavailable, describe_url
+from mockidp.core.stores.contract import APPEND_COUNTER, DURABLE, Change, Record
 
 log = logging.getLogger("mockidp")
 
@@ -473,7 +473,7 @@ def _decode(blob: bytes | None) -> _Decoded | None:
 
 
 class RedisStore:
-    """One identity domain's state in Redis (the `Store` contract of mockidp.core.store)."""
+    """One identity domain's state in Redis (the `Store` contract of mockidp.core.stores.contract)."""
 
     def __init__(self, backend: RedisBackend, prefix: str) -> None:
         self.backend = backend
