@@ -56,6 +56,19 @@ def error_body(path: str, status: int, error: str, description: str, ecid: str) 
     return {"error": error, "error_description": description, "ecid": ecid}
 
 
+class NotingStart:
+    """An ASGI `send` that notes whether the answer has started: after that, a guard can only log an error."""
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+        await self.send(message)
+
+
 class LastResort:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -64,24 +77,17 @@ class LastResort:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def send_noting_start(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        sending = NotingStart(send)
         try:
-            await self.app(scope, receive, send_noting_start)
+            await self.app(scope, receive, sending)
         except asyncio.CancelledError:
             # uvicorn's shutdown gave up waiting for this request: answer it, then let the task end.
             log.warning("%s %s -> 503: still running when the server stopped", scope["method"], scope["path"])
-            if not started:
+            if not sending.started:
                 await _answer(scope, send, 503, "temporarily_unavailable", STOPPING)
         except Exception as exc:
             log.error("unexpected error on %s %s", scope["method"], scope["path"], exc_info=exc)
-            if not started:  # Starlette's error middleware normally answered already (web/errors.py)
+            if not sending.started:  # Starlette's error middleware normally answered already (web/errors.py)
                 await _answer(scope, send, 500, "server_error", UNEXPECTED)
 
 

@@ -8,11 +8,12 @@ import logging
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockidp import __version__
 from mockidp.core.stores import StoreUnavailable
 from mockidp.web.errors import store_unavailable
+from mockidp.web.guard import NotingStart
 
 log = logging.getLogger("mockidp")
 PATH = "/mockidp/health"
@@ -42,18 +43,11 @@ class StoreGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def noting_start(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        sending = NotingStart(send)
         try:
-            await self.app(scope, receive, noting_start)
+            await self.app(scope, receive, sending)
         except StoreUnavailable as exc:
-            if started:
+            if sending.started:
                 log.warning("%s %s: answered, but %s", scope["method"], scope["path"], exc.message)
                 return
             await store_unavailable(Request(scope, receive), exc)(scope, receive, send)
