@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import mockidp.server
@@ -64,28 +65,41 @@ def answers(port: int, path: str) -> bool:
 
 
 class Server:
-    """`mockidp serve` on a free port, pinned to the server core."""
+    """`mockidp serve` on a free port, pinned to the server core.
 
-    def __init__(self, extra: list[str]) -> None:
+    `launch` (the command for a port) runs another server the same way (bench/peers.py).
+    """
+
+    def __init__(
+        self,
+        extra: list[str],
+        launch: Callable[[int], list[str]] | None = None,
+        name: str = "mockidp",
+    ) -> None:
         self.port = free_port()
-        command = ["taskset", "-c", SERVER_CPU, *mockidp_command(), "serve", "--port", str(self.port), *extra]
+        self.name = name
+        served = launch(self.port) if launch else [*mockidp_command(), "serve", "--port", str(self.port), *extra]
+        command = ["taskset", "-c", SERVER_CPU, *served]
         # Python caches compiled modules unless told not to; some sandboxes tell it not to, and then every
         # launch would compile mockidp's own (editable) modules again, which no user's machine does.
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        # stderr to a file, not a pipe: a server that logs each request must not block on a full pipe
+        self.stderr = tempfile.TemporaryFile()
         self.started = time.perf_counter()
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=self.stderr, env=env)
 
     def wait_ready(self, limit: float = 30) -> float:
         """Seconds from launch until discovery answered 200."""
         deadline = self.started + limit
         while time.perf_counter() < deadline:
             if self.process.poll() is not None:
-                stderr = self.process.stderr.read().decode()
-                raise SystemExit(f"mockidp exited with {self.process.returncode}: {stderr}")
+                self.stderr.seek(0)
+                stderr = self.stderr.read().decode(errors="replace")
+                raise SystemExit(f"{self.name} exited with {self.process.returncode}: {stderr}")
             if answers(self.port, DISCOVERY):
                 return time.perf_counter() - self.started
             time.sleep(0.002)
-        raise SystemExit(f"mockidp did not answer {DISCOVERY} within {limit} s")
+        raise SystemExit(f"{self.name} did not answer {DISCOVERY} within {limit} s")
 
     def status(self, field: str) -> int:
         """A /proc/<pid>/status figure in kB (VmRSS, VmHWM)."""
@@ -100,16 +114,22 @@ class Server:
     def stop(self) -> None:
         self.process.terminate()
         self.process.communicate(timeout=10)
+        self.stderr.close()
+
+
+def startup_once(start: Callable[[], Server]) -> float:
+    """Seconds from one launch until discovery answers 200; the server is stopped again."""
+    server = start()
+    try:
+        return server.wait_ready()
+    finally:
+        server.stop()
 
 
 def measure_startup(runs: int, extra: list[str]) -> list[float]:
     times = []
     for run in range(runs + 1):  # the first launch (not counted) may write the bytecode cache
-        server = Server(extra)
-        try:
-            elapsed = server.wait_ready()
-        finally:
-            server.stop()
+        elapsed = startup_once(lambda: Server(extra))
         if run:
             times.append(elapsed)
     return times
