@@ -31,6 +31,40 @@ MAX_HEAD_BYTES = 64 * 1024  # the same as the h11_max_incomplete_event_size that
 HEAD_TIMEOUT = 10.0  # seconds for a whole request line + headers
 
 
+class OneWritePerAnswer:
+    """The connection's transport as one answer's cycle sees it: the response head is held until the first body
+    write and sent with it, so an answer is one `send` system call and one TCP segment instead of two."""
+
+    __slots__ = ("_head", "_transport")
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self._transport = transport
+        self._head: bytes | None = None
+
+    def write(self, data: bytes) -> None:
+        if self._head is not None:
+            data, self._head = self._head + data, None
+        elif data.startswith(b"HTTP/1.1 ") and not data.startswith(b"HTTP/1.1 1"):  # not a 100 Continue
+            self._head = data
+            return
+        self._transport.write(data)
+
+    def flush(self) -> None:
+        if self._head is not None:
+            self._transport.write(self._head)
+            self._head = None
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def is_closing(self) -> bool:
+        return self._transport.is_closing()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
     head_timeout = HEAD_TIMEOUT  # a subclass may set another (server.make_server)
 
@@ -64,6 +98,17 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._in_body = True
         self._cancel_head_timer()
         super().on_headers_complete()
+        cycle = self.cycle
+        if cycle is not None:  # not yet running: its task starts on the next turn of the loop
+            writer = OneWritePerAnswer(self.transport)
+            cycle.transport = writer  # type: ignore[assignment]
+            completed = cycle.on_response
+
+            def on_response() -> None:  # an answer without body bytes (HEAD, 204) has its head sent here
+                writer.flush()
+                completed()
+
+            cycle.on_response = on_response
 
     def on_message_complete(self) -> None:
         self._in_body, self._head_bytes = False, 0

@@ -69,3 +69,18 @@ def test_the_bound_is_per_request_on_a_kept_alive_connection(server: MockIdP) ->
     third = MAX_HEAD_BYTES * 3 // 4
     answer = exchange(server, request(third, close=False) * 2 + request(third))
     assert answer.count(b"HTTP/1.1 200 OK\r\n") == 3
+
+
+def test_pipelined_answers_with_and_without_a_body_all_arrive_whole(server: MockIdP) -> None:
+    # The head of an answer is held until its body (OneWritePerAnswer): an answer with no body bytes (HEAD, and
+    # the 204 of a CORS preflight) must still get its head out, in order, on a kept-alive connection.
+    preflight = (
+        f"OPTIONS {JWKS} HTTP/1.1\r\nHost: localhost\r\nOrigin: https://spa.example.com\r\n"
+        "Access-Control-Request-Method: GET\r\n\r\n"
+    )
+    head = f"HEAD {JWKS} HTTP/1.1\r\nHost: localhost\r\n\r\n"
+    answer = exchange(server, (head + preflight + head).encode() + request(0))
+    statuses = [line.split(b" ")[1] for line in answer.split(b"\r\n") if line.startswith(b"HTTP/1.1 ")]
+    assert statuses == [b"200", b"204", b"200", b"200"]
+    assert answer.endswith(b"}")  # the last (GET) answer's JSON body, whole
+
