@@ -26,16 +26,22 @@ from mockidp.web import (
 from mockidp.web.context import DomainSelector, ServerSettings, check_distinct_tenants
 from mockidp.web.cors import Cors
 from mockidp.web.errors import EXCEPTION_HANDLERS
+from mockidp.web.fast_lane import FastLane
 from mockidp.web.guard import LastResort, ReadDeadline
 from mockidp.web.interceptor import Interceptor
 from mockidp.web.middleware import OracleHeaders
 
 
 class App(Starlette):
-    """Starlette with `guard.LastResort` outside its own error middleware (which answers, then re-raises)."""
+    """Starlette with `guard.LastResort` outside its own error middleware (which answers, then re-raises), and the
+    fast lane for the busiest requests just inside it (`web/fast_lane.py`)."""
 
     def build_middleware_stack(self) -> ASGIApp:
-        return LastResort(super().build_middleware_stack())
+        stack = super().build_middleware_stack()
+        settings: ServerSettings = self.state.settings
+        if settings.fast_lane:
+            stack = FastLane(stack, self.state.domains, settings)
+        return LastResort(stack)
 
 
 def create_app(

@@ -45,6 +45,9 @@ class ServerSettings:
     # `--auto-login [USER]`: False = show the sign-in page; True = sign in the login_hint user, else the first
     # user; a user name = sign in the login_hint user, else that one.
     auto_login: bool | str = False
+    # Answer a plain token or JWKS request in one layer (web/fast_lane.py); False sends every request through
+    # every middleware (what tests/test_fast_lane.py compares it with).
+    fast_lane: bool = True
 
 
 def check_distinct_tenants(domains: list[IdentityDomain]) -> None:
@@ -70,10 +73,11 @@ class DomainSelector:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            scope[DOMAIN_KEY] = self._select(scope)
+            scope[DOMAIN_KEY] = self.select(scope)
         await self.app(scope, receive, send)
 
-    def _select(self, scope: Scope) -> IdentityDomain:
+    def select(self, scope: Scope) -> IdentityDomain:
+        """The domain a request is for (a `/tenants/<tenant>` prefix moves into `root_path`)."""
         path: str = scope["path"]
         root = scope.get("root_path", "")
         local = path[len(root) :] if root and path.startswith(root) else path

@@ -134,38 +134,47 @@ class ReadDeadline:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.timeout
-        timeout = self.timeout
-        body_done = False
+        await self.app(scope, deadline_receive(scope, receive, self.timeout), send)
 
-        async def receive_by_deadline() -> Message:
-            nonlocal body_done
-            if body_done:  # only the body is timed; waiting for a disconnect afterwards is not
-                return await receive()
-            if loop.time() >= deadline:
-                raise BodyTimeout(timeout)
-            task = asyncio.current_task()
-            fired = False
 
-            def expire() -> None:
-                nonlocal fired
-                fired = True
-                if task is not None:
-                    task.cancel()
+DEADLINE_KEY = "mockidp.body_deadline"  # the loop time a request's body must have arrived by
 
-            handle = loop.call_at(deadline, expire)  # one timer, not wait_for's task: receive is on the hot path
-            try:
-                message = await receive()
-            except asyncio.CancelledError:
-                if fired and task is not None:
-                    task.uncancel()
-                    raise BodyTimeout(timeout) from None
-                raise
-            finally:
-                handle.cancel()
-            if message["type"] != "http.request" or not message.get("more_body", False):
-                body_done = True
-            return message
 
-        await self.app(scope, receive_by_deadline, send)
+def deadline_receive(scope: Scope, receive: Receive, timeout: float) -> Receive:
+    """`receive`, raising `BodyTimeout` once the body has taken more than `timeout` seconds. The deadline is kept
+    in the scope, so a second wrapper of the same request (the fast lane's, then `ReadDeadline`'s) keeps the first
+    one's instead of starting the clock again."""
+    loop = asyncio.get_running_loop()
+    deadline: float = scope.setdefault(DEADLINE_KEY, loop.time() + timeout)
+    body_done = False
+
+    async def receive_by_deadline() -> Message:
+        nonlocal body_done
+        if body_done:  # only the body is timed; waiting for a disconnect afterwards is not
+            return await receive()
+        if loop.time() >= deadline:
+            raise BodyTimeout(timeout)
+        task = asyncio.current_task()
+        fired = False
+
+        def expire() -> None:
+            nonlocal fired
+            fired = True
+            if task is not None:
+                task.cancel()
+
+        handle = loop.call_at(deadline, expire)  # one timer, not wait_for's task: receive is on the hot path
+        try:
+            message = await receive()
+        except asyncio.CancelledError:
+            if fired and task is not None:
+                task.uncancel()
+                raise BodyTimeout(timeout) from None
+            raise
+        finally:
+            handle.cancel()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            body_done = True
+        return message
+
+    return receive_by_deadline

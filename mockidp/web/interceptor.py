@@ -75,10 +75,10 @@ class Interceptor:
         if candidates:
             candidates = [f for f in candidates if f["endpoint"] in (endpoint, faults.ANY)]
         wants_params = self.journal_size > 0 or faults.needs_params(candidates, endpoint)
-        headers = _headers(scope)
+        headers = request_headers(scope)
         params: dict[str, str] = {}
         if wants_params:
-            params = _query(scope)
+            params = query_params(scope)
             if scope["method"] == "POST" and headers.get("content-type", "").split(";", 1)[0].strip().lower() == FORM:
                 receive, form = await self._read_form(scope, receive, headers)
                 if form is not None:
@@ -88,30 +88,8 @@ class Interceptor:
         fault = None
         if candidates:
             fault = faults.take(domain.store, candidates, endpoint, _match_values(domain, params, headers))
-        started = time.perf_counter()
         status: int | None = 500  # what the client got if the app fails before answering (Starlette then sends a 500)
-        recorded = False
-
-        def record(status: int | None) -> None:
-            nonlocal recorded
-            if recorded or self.journal_size <= 0:
-                return
-            recorded = True
-            item = journal.entry(
-                time=domain.clock.now(),
-                method=scope["method"],
-                path=local,
-                endpoint=endpoint,
-                params=params,
-                authorization=headers.get("authorization"),
-                status=status,
-                outcome=scope.get(OUTCOME_KEY),
-                fault=fault["id"] if fault else None,
-                authenticated_client=scope.get(CLIENT_KEY),
-                body=scope.get(ADMIN_BODY_KEY),
-                duration_ms=round((time.perf_counter() - started) * 1000, 3),  # until the answer started
-            )
-            journal.record(domain.store, item, self.journal_size)
+        record = JournalNote(scope, domain, local, endpoint, params, headers, fault, self.journal_size)
 
         async def send_noting_status(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -166,10 +144,7 @@ class Interceptor:
             except (UnicodeDecodeError, OAuthError):
                 form = None  # the handler reads the replayed body and says what is wrong
 
-        async def replay() -> Message:
-            return messages.pop(0) if messages else await receive()
-
-        return replay, form
+        return replaying(messages, receive), form
 
     async def _apply(
         self,
@@ -204,12 +179,63 @@ class Interceptor:
         return False
 
 
-def _headers(scope: Scope) -> dict[str, str]:
+def replaying(messages: list[Message], receive: Receive) -> Receive:
+    """`receive` that first hands out `messages` (already read from it), then reads on."""
+
+    async def replay() -> Message:
+        return messages.pop(0) if messages else await receive()
+
+    return replay
+
+
+class JournalNote:
+    """Writes one request's journal entry, once: when its answer starts (so that, with a shared store, a test asking
+    any process right after its request finds it), or at the end when no answer started (`status` None: dropped)."""
+
+    def __init__(
+        self,
+        scope: Scope,
+        domain: IdentityDomain,
+        local: str,
+        endpoint: str,
+        params: Mapping[str, str],
+        headers: Mapping[str, str],
+        fault: Record | None,
+        size: int,
+    ) -> None:
+        self.scope, self.domain, self.local, self.endpoint = scope, domain, local, endpoint
+        self.params, self.headers, self.fault, self.size = params, headers, fault, size
+        self.started = time.perf_counter()
+        self.recorded = size <= 0
+
+    def __call__(self, status: int | None) -> None:
+        if self.recorded:
+            return
+        self.recorded = True
+        scope = self.scope
+        item = journal.entry(
+            time=self.domain.clock.now(),
+            method=scope["method"],
+            path=self.local,
+            endpoint=self.endpoint,
+            params=self.params,
+            authorization=self.headers.get("authorization"),
+            status=status,
+            outcome=scope.get(OUTCOME_KEY),
+            fault=self.fault["id"] if self.fault else None,
+            authenticated_client=scope.get(CLIENT_KEY),
+            body=scope.get(ADMIN_BODY_KEY),
+            duration_ms=round((time.perf_counter() - self.started) * 1000, 3),  # until the answer started
+        )
+        journal.record(self.domain.store, item, self.size)
+
+
+def request_headers(scope: Scope) -> dict[str, str]:
     wanted = {b"content-type", b"content-length", b"authorization"}
     return {name.decode(): value.decode("latin-1") for name, value in scope["headers"] if name in wanted}
 
 
-def _query(scope: Scope) -> dict[str, str]:
+def query_params(scope: Scope) -> dict[str, str]:
     query = scope.get("query_string", b"")
     if not query:
         return {}

@@ -3,7 +3,7 @@ access" off in the real console) an anonymous call gets the SCIM 401 and a Beare
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -14,6 +14,11 @@ from mockidp.core.model import DEFAULT_KEY_OPS
 from mockidp.core.tokens import TokenRejected, verify_token
 from mockidp.web.context import domain_of
 from mockidp.web.userinfo import bearer_token
+
+if TYPE_CHECKING:
+    from mockidp.core.domain import IdentityDomain
+
+PATH = "/admin/v1/SigningCert/jwk"
 
 
 async def signing_cert_jwk(request: Request) -> Response:
@@ -26,11 +31,15 @@ async def signing_cert_jwk(request: Request) -> Response:
             verify_token(domain, token)
         except TokenRejected:
             raise scim_unauthorized() from None
+    return JSONResponse(jwks_document(domain))
+
+
+def jwks_document(domain: IdentityDomain) -> dict[str, Any]:
     document = domain.keys.jwks()
     key_ops = domain.settings.jwks_key_ops
     if key_ops != DEFAULT_KEY_OPS:  # a client-quirk switch (docs/client-compatibility.md)
         document = {"keys": [_with_key_ops(key, key_ops) for key in document["keys"]]}
-    return JSONResponse(document)
+    return document
 
 
 def _with_key_ops(key: dict[str, Any], key_ops: tuple[str, ...]) -> dict[str, Any]:
@@ -40,4 +49,4 @@ def _with_key_ops(key: dict[str, Any], key_ops: tuple[str, ...]) -> dict[str, An
     return {name: list(key_ops) if name == "key_ops" else value for name, value in key.items()}
 
 
-routes = [Route("/admin/v1/SigningCert/jwk", signing_cert_jwk, methods=["GET"])]
+routes = [Route(PATH, signing_cert_jwk, methods=["GET"])]
