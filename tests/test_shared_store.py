@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -70,6 +71,44 @@ def test_a_code_issued_by_one_process_is_redeemed_at_another_once(two) -> None:
     assert verify_at(a, tokens.json()["access_token"])["sub"] == SEED_USER
     again = token(a, redeem)
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+
+
+def test_a_code_redeemed_at_two_processes_at_once_is_used_once_and_its_tokens_revoked(two) -> None:
+    """RFC 6749 §4.1.2: a code used twice is refused, and the tokens issued for it are revoked — also when the two
+    redemptions race in two processes (each claims the code with one atomic add before taking it)."""
+    a, b = two
+    redirect = "http://localhost:8001"
+    for _ in range(3):  # a race is a matter of timing: a few rounds
+        answer = a.get(
+            "/oauth2/v1/authorize",
+            params={"client_id": SEED_CLIENT_ID, "response_type": "code", "redirect_uri": redirect, "scope": "openid"},
+            allow_redirects=False,
+        )
+        code = parse_qs(urlsplit(answer.headers["location"]).query)["code"][0]
+        redeem = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect}
+        barrier = threading.Barrier(8)
+        answers: list[requests.Response] = []
+
+        def race(
+            process: Serve, redeem: dict = redeem, barrier: threading.Barrier = barrier, answers: list = answers
+        ) -> None:
+            with requests.Session() as session:
+                session.get(process.url + "/.well-known/openid-configuration", timeout=10)
+                barrier.wait(timeout=30)
+                answers.append(session.post(process.url + "/oauth2/v1/token", data=redeem, auth=SEED_AUTH, timeout=30))
+
+        threads = [threading.Thread(target=race, args=(a if i % 2 else b,)) for i in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert sorted(r.status_code for r in answers) == [200] + [400] * 7, [r.text for r in answers]
+        refused = [r.json()["error_description"] for r in answers if r.status_code == 400]
+        assert all("already been used" in text for text in refused), refused
+        issued = next(r.json() for r in answers if r.status_code == 200)
+        for process in (a, b):
+            introspected = process.post("/oauth2/v1/introspect", data={"token": issued["access_token"]}, auth=SEED_AUTH)
+            assert introspected.json()["active"] is False
 
 
 def test_refresh_at_another_process_and_revocation_seen_by_all(two) -> None:

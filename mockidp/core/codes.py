@@ -101,16 +101,21 @@ def redeem(
         session = Session.start(domain.clock.now(), domain.settings.session_ttl)
         return Redeemed(code, fixed.client_id, fixed.user, fixed.scope, session, fixed=True)
 
+    # Claim the code before taking it (one atomic add), so that of two redemptions at once — in two processes
+    # sharing a store — the loser always meets the claim: it is told the code was used, and marks it replayed.
+    now = domain.clock.now()
+    claim = {"client_id": None, "jwts": [], "refresh_token": None, "replayed": False}
+    if not domain.store.add(USED, code, claim, expires_at=now + domain.settings.code_ttl + 2 * GRACE):
+        used = domain.store.update(USED, code, _replayed)
+        if used is not None:
+            _revoke(domain, used)
+            raise invalid_grant(
+                "The authorization code has already been used; the tokens issued for it have been revoked."
+            )
     record = domain.store.take(NS, code)
     if record is None:
-        used = domain.store.get(USED, code)
-        if used is None:
-            raise invalid_grant("The authorization code is invalid.")
-        _revoke(domain, used)
-        raise invalid_grant("The authorization code has already been used; the tokens issued for it have been revoked.")
-    # Remember the code as used before anything can fail, so a retry is recognised as a replay.
-    used = {"client_id": record["client_id"], "jwts": [], "refresh_token": None}
-    domain.store.put(USED, code, used, expires_at=record["expires_at"] + GRACE)
+        domain.store.delete(USED, code)  # no such code: nothing was used
+        raise invalid_grant("The authorization code is invalid.")
     if record["expires_at"] <= domain.clock.now():
         raise invalid_grant(f"The authorization code has expired (codes are valid {domain.settings.code_ttl} s).")
     _check_client(record["client_id"], client)
@@ -121,7 +126,8 @@ def redeem(
 
 
 def remember(domain: IdentityDomain, redeemed: Redeemed, issued: Issued) -> None:
-    """Keep what a code yielded, so that a replay of the code can revoke it."""
+    """Keep what a code yielded, so that a replay of the code can revoke it; if a replay came while the tokens
+    were being issued, revoke them now."""
     if redeemed.fixed:
         return
     jwts = issued.revocable
@@ -129,8 +135,19 @@ def remember(domain: IdentityDomain, redeemed: Redeemed, issued: Issued) -> None
     until = max([claims["exp"] for claims in jwts] + [domain.clock.now() + GRACE])
     if issued.refresh_token:
         until = max(until, domain.clock.now() + domain.settings.refresh_token_ttl)
-    record = {"client_id": redeemed.client_id, "jwts": jwts, "refresh_token": issued.refresh_token}
-    domain.store.put(USED, redeemed.code, record, expires_at=until)
+    yielded = {"client_id": redeemed.client_id, "jwts": jwts, "refresh_token": issued.refresh_token}
+    record = domain.store.update(
+        USED,
+        redeemed.code,
+        lambda current: {**yielded, "replayed": bool(current and current.get("replayed"))},
+        expires_at=until,
+    )
+    if record is not None and record["replayed"]:
+        _revoke(domain, record)
+
+
+def _replayed(current: dict | None) -> dict | None:
+    return {**current, "replayed": True} if current is not None else None
 
 
 def _revoke(domain: IdentityDomain, used: dict) -> None:
