@@ -25,10 +25,10 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from mockidp.http_answers import error_response, not_http
+from mockidp.http_answers import HEAD_TIMEOUT, HeadDeadline, error_response, not_http
 
 MAX_HEAD_BYTES = 64 * 1024  # the same as the h11_max_incomplete_event_size that server.py gives h11
-HEAD_TIMEOUT = 10.0  # seconds for a whole request line + headers
+__all__ = ["HEAD_TIMEOUT", "MAX_HEAD_BYTES", "BoundedHttpToolsProtocol", "OneWritePerAnswer"]
 
 
 class OneWritePerAnswer:
@@ -65,9 +65,7 @@ class OneWritePerAnswer:
         return getattr(self._transport, name)
 
 
-class BoundedHttpToolsProtocol(HttpToolsProtocol):
-    head_timeout = HEAD_TIMEOUT  # a subclass may set another (server.make_server)
-
+class BoundedHttpToolsProtocol(HeadDeadline, HttpToolsProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._head_bytes = 0  # received since the last request ended, while no request head is complete
@@ -119,24 +117,8 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self.transport.write(error_response(400, not_http(msg)))
         self.transport.close()
 
-    def _arm_head_timer(self) -> None:
-        self._cancel_head_timer()
-        self._head_timer = self.loop.call_later(self.head_timeout, self._head_timeout)
+    def _head_pending(self) -> bool:
+        return not self._in_body
 
-    def _cancel_head_timer(self) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
-
-    def _head_timeout(self) -> None:
-        self._head_timer = None
-        if self.transport.is_closing() or self._in_body:
-            return
-        if self.cycle is not None and not self.cycle.response_complete:  # still answering the request before
-            self._arm_head_timer()
-            return
-        if self._head_bytes:
-            self.logger.info("a request head took longer than %g s: 408, connection closed", self.head_timeout)
-            description = f"The request line and headers did not arrive within {self.head_timeout:g} seconds."
-            self.transport.write(error_response(408, description))
-        self.transport.close()
+    def _head_started(self) -> bool:
+        return self._head_bytes > 0

@@ -97,7 +97,7 @@ def make_server(
     **ssl: object,
 ) -> Server:
     """`head_timeout`: seconds a connection has to send a whole request head (default
-    `http_protocol.HEAD_TIMEOUT`; with httptools only)."""
+    `http_answers.HEAD_TIMEOUT`)."""
     http: Any = HTTP_PROTOCOL
     if head_timeout is not None and hasattr(HTTP_PROTOCOL, "head_timeout"):
         http = type(HTTP_PROTOCOL.__name__, (HTTP_PROTOCOL,), {"head_timeout": head_timeout})

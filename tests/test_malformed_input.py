@@ -17,7 +17,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+import mockidp.server
 from mockidp.core.domain import IdentityDomain
+from mockidp.http_h11 import ShapedH11Protocol
+from mockidp.http_protocol import BoundedHttpToolsProtocol
 from mockidp.paths import default_fixtures
 from mockidp.testing import ControlPlaneError, MockIdP
 from mockidp.web.app import create_app
@@ -272,11 +275,15 @@ def test_an_unexpected_exception_answers_500_in_the_shape_and_is_logged_once(
 DEADLINE = 0.5
 
 
-@pytest.fixture(scope="module")
-def deadlines() -> Iterator[int]:
+@pytest.fixture(scope="module", params=["httptools", "h11"])
+def deadlines(request: pytest.FixtureRequest) -> Iterator[int]:
+    """A server with short deadlines, on each HTTP protocol mockidp serves with (h11 where httptools is missing)."""
+    protocol = BoundedHttpToolsProtocol if request.param == "httptools" else ShapedH11Protocol
     app = create_app([IdentityDomain.load(default_fixtures())], ServerSettings(body_timeout=DEADLINE))
-    with serving(app, head_timeout=DEADLINE) as port:
-        yield port
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(mockidp.server, "HTTP_PROTOCOL", protocol)
+        with serving(app, head_timeout=DEADLINE) as port:
+            yield port
 
 
 def read_all(sock: socket.socket) -> bytes:
