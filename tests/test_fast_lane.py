@@ -250,3 +250,12 @@ def test_a_body_that_never_comes_is_refused_in_time(pair: tuple[Server, Server])
         answer = send(port, head_only, timeout=30)
         assert answer.status == 408, answer.raw
         assert json.loads(answer.body)["error"] == "invalid_request"
+
+
+def test_the_journal_times_a_lane_answer_from_the_request_on(pair: tuple[Server, Server]) -> None:
+    """`duration_ms` covers the handling (an RS256 signature alone is over 0.1 ms), not only the journal write."""
+    for server in pair:
+        response = CASES["client_credentials, Basic"][0](server.url)
+        assert response.status_code == 200
+        entry = server.control("GET", "/requests", params={"limit": 1})["requests"][-1]
+        assert entry["duration_ms"] > 0.1, entry

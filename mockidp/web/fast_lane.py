@@ -18,6 +18,7 @@ either way (tests/test_fast_lane.py sends the same requests both ways and compar
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
@@ -63,6 +64,7 @@ class FastLane:
             await self.app(scope, receive, send)
             return
         endpoint, answer = lane
+        started = time.perf_counter()
         domain = scope[DOMAIN_KEY] = self.selector.select(scope)
         headers = request_headers(scope)
         read: list[Message] = []
@@ -75,13 +77,17 @@ class FastLane:
                 try:
                     answered = await answer(self, scope, receive_by_deadline, domain, headers, read)
                 except asyncio.CancelledError:  # stopped while reading: LastResort answers 503, as it is noted
-                    JournalNote(scope, domain, scope["path"], endpoint, {}, headers, None, self.journal_size)(503)
+                    note = JournalNote(
+                        scope, domain, scope["path"], endpoint, {}, headers, None, self.journal_size, started
+                    )
+                    note(503)
                     raise
             if answered is not None:
                 response, params = answered
-                JournalNote(scope, domain, scope["path"], endpoint, params, headers, None, self.journal_size)(
-                    response.status_code
+                note = JournalNote(
+                    scope, domain, scope["path"], endpoint, params, headers, None, self.journal_size, started
                 )
+                note(response.status_code)
         except StoreUnavailable as exc:  # as health.StoreGuard answers it (unjournaled: the journal is in the store)
             answered = store_unavailable(Request(scope), exc), {}
         if answered is None:

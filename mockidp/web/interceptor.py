@@ -202,10 +202,12 @@ class JournalNote:
         headers: Mapping[str, str],
         fault: Record | None,
         size: int,
+        started: float | None = None,
     ) -> None:
+        """`started`: the `time.perf_counter()` the request's handling began at (default: now)."""
         self.scope, self.domain, self.local, self.endpoint = scope, domain, local, endpoint
         self.params, self.headers, self.fault, self.size = params, headers, fault, size
-        self.started = time.perf_counter()
+        self.started = time.perf_counter() if started is None else started
         self.recorded = size <= 0
 
     def __call__(self, status: int | None) -> None:
