@@ -35,8 +35,8 @@ test: $(STAMP) $(OCI_CLI_STAMP)
 	MOCKIDP_OCI_CLI=$(abspath $(OCI_CLI_VENV))/bin/oci $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check mockidp tests bench
-	$(BIN)/ruff format --check mockidp tests bench
+	$(BIN)/ruff check mockidp tests bench docs
+	$(BIN)/ruff format --check mockidp tests bench docs/examples docs/make_screenshot.py
 
 # `make bench`: start-up, tokens/s and JWKS requests/s under wrk, peak RSS (figures only; see bench/README.md).
 bench: $(STAMP)
