@@ -83,4 +83,3 @@ def test_pipelined_answers_with_and_without_a_body_all_arrive_whole(server: Mock
     statuses = [line.split(b" ")[1] for line in answer.split(b"\r\n") if line.startswith(b"HTTP/1.1 ")]
     assert statuses == [b"200", b"204", b"200", b"200"]
     assert answer.endswith(b"}")  # the last (GET) answer's JSON body, whole
-
