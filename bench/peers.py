@@ -45,8 +45,10 @@ from run import (
     SERVER_CPU,
     TOKEN_LUA,
     Server,
+    add_load_options,
     machine,
     measure_load,
+    request_token,
     startup_once,
     wrk,
 )
@@ -172,23 +174,11 @@ def check_token(port: int) -> tuple[str, dict | None, str]:
     """
     discovery = _get_json(port, DISCOVERY)
     path = urlsplit(discovery["token_endpoint"]).path
-    basic = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        conn.request(
-            "POST",
-            path,
-            body=f"grant_type=client_credentials&scope={SCOPE}",
-            headers={"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"},
-        )
-        response = conn.getresponse()
-        raw = response.read()
-    finally:
-        conn.close()
+    status, raw = request_token(port, path)
     grants = discovery.get("grant_types_supported")
     listed = f"; its discovery lists grant types {', '.join(grants)}" if grants else ""
-    if response.status != 200:
-        return path, None, f"POST {path} answers {response.status} {raw[:120].decode(errors='replace')}{listed}"
+    if status != 200:
+        return path, None, f"POST {path} answers {status} {raw[:120].decode(errors='replace')}{listed}"
     token = json.loads(raw).get("access_token", "")
     try:
         header = jwt.get_unverified_header(token)
@@ -235,17 +225,10 @@ def load_run(target: Target, script: str, args: argparse.Namespace) -> dict | No
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=10, help="start-up launches of each server (median reported)")
-    parser.add_argument("--duration", type=int, default=10, help="seconds of load per measurement")
-    parser.add_argument("--warmup", type=int, default=2, help="seconds of load before each measurement")
-    parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument(
-        "--attempts", type=int, default=3, help="load runs at most, until one has the server's core to itself"
-    )
+    add_load_options(parser, runs="start-up launches of each server (median reported)")
     parser.add_argument(
         "--rounds", type=int, default=1, help="load rounds (mockidp, each peer), then mockidp once more"
     )
-    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     for tool in ("wrk", "taskset", "node"):
         if shutil.which(tool) is None:

@@ -196,20 +196,29 @@ def measure_load(server: Server, path: str, lua: str | None, args: argparse.Name
     return best
 
 
+def request_token(port: int, path: str = TOKEN) -> tuple[int, bytes]:
+    """The seed client's client_credentials request, the one wrk repeats: its status and body."""
+    basic = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request(
+            "POST",
+            path,
+            body=f"grant_type=client_credentials&scope={SCOPE}",
+            headers={"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"},
+        )
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
 def check_token_request(port: int) -> None:
     """One request by hand first: the load must measure successful token responses, not errors."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    basic = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
-    conn.request(
-        "POST",
-        TOKEN,
-        body=f"grant_type=client_credentials&scope={SCOPE}",
-        headers={"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"},
-    )
-    response = conn.getresponse()
-    body = json.loads(response.read())
-    if response.status != 200 or "access_token" not in body:
-        raise SystemExit(f"the token request fails ({response.status}): {body}")
+    status, raw = request_token(port)
+    body = json.loads(raw)
+    if status != 200 or "access_token" not in body:
+        raise SystemExit(f"the token request fails ({status}): {body}")
 
 
 def machine() -> dict[str, str]:
@@ -241,16 +250,21 @@ def _http_protocol() -> str:
     return getattr(chosen, "__name__", chosen)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=10, help="start-up launches (median reported)")
-    parser.add_argument("--duration", type=int, default=10, help="seconds of load per endpoint")
+def add_load_options(parser: argparse.ArgumentParser, runs: str = "start-up launches (median reported)") -> None:
+    """The options of a load benchmark (this script's and bench/peers.py's)."""
+    parser.add_argument("--runs", type=int, default=10, help=runs)
+    parser.add_argument("--duration", type=int, default=10, help="seconds of load per measurement")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of load before each measurement")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument(
         "--attempts", type=int, default=3, help="load runs at most, until one has the server's core to itself"
     )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_load_options(parser)
     parser.add_argument("serve_args", nargs="*", help="extra `mockidp serve` arguments (after --)")
     args = parser.parse_args()
     for tool in ("wrk", "taskset"):

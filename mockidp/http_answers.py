@@ -47,6 +47,14 @@ class HeadDeadline:
     cycle: Any
     logger: logging.Logger
 
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)  # type: ignore[misc]
+        self._arm_head_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_head_timer()
+        super().connection_lost(exc)  # type: ignore[misc]
+
     def _head_pending(self) -> bool:
         """No request head is complete: the connection is between requests or inside a head."""
         raise NotImplementedError

@@ -4,8 +4,6 @@ and the same deadline on a request head (`http_answers.HeadDeadline`). h11 bound
 
 from __future__ import annotations
 
-from typing import Any
-
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -13,14 +11,6 @@ from mockidp.http_answers import HeadDeadline, error_response, not_http
 
 
 class ShapedH11Protocol(HeadDeadline, H11Protocol):
-    def connection_made(self, transport: Any) -> None:
-        super().connection_made(transport)
-        self._arm_head_timer()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._cancel_head_timer()
-        super().connection_lost(exc)
-
     def data_received(self, data: bytes) -> None:
         if self._head_timer is None and self._head_pending():
             self._arm_head_timer()

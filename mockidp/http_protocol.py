@@ -72,14 +72,6 @@ class BoundedHttpToolsProtocol(HeadDeadline, HttpToolsProtocol):
         self._in_body = False
         self._head_timer: asyncio.TimerHandle | None = None
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self._arm_head_timer()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._cancel_head_timer()
-        super().connection_lost(exc)
-
     def data_received(self, data: bytes) -> None:
         if not self._in_body:
             self._head_bytes += len(data)
