@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 OCI_CLI_VENV ?= .venv-oci-cli
 OCI_CLI_STAMP := $(OCI_CLI_VENV)/.installed
 
-.PHONY: run test lint bench container-check clean
+.PHONY: run test lint bench container-check compose-check clean
 
 # The first time takes about a minute (pip installs mockidp and its test tools): say so, and show pip's progress.
 $(STAMP): pyproject.toml
@@ -31,12 +31,12 @@ run: $(STAMP)
 	$(BIN)/mockidp serve $(ARGS)
 
 test: $(STAMP) $(OCI_CLI_STAMP)
-	$(BIN)/ruff check mockidp tests bench
+	$(BIN)/ruff check mockidp tests bench tools docs
 	MOCKIDP_OCI_CLI=$(abspath $(OCI_CLI_VENV))/bin/oci $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check mockidp tests bench docs
-	$(BIN)/ruff format --check mockidp tests bench docs/examples docs/make_screenshot.py
+	$(BIN)/ruff check mockidp tests bench tools docs
+	$(BIN)/ruff format --check mockidp tests bench tools docs/examples docs/make_screenshot.py
 
 # `make bench`: start-up, tokens/s and JWKS requests/s under wrk, peak RSS (figures only; see bench/README.md).
 bench: $(STAMP)
@@ -52,6 +52,13 @@ container-check:
 	  echo "point CONTAINER_CHECK=/path/to/container-check at it). Without it, with Docker or podman:"; \
 	  echo "  docker build -t mockidp . && docker run --rm -p 8000:8000 mockidp"; exit 2; }
 	$(CONTAINER_CHECK) .
+
+# `make compose-check`: docs/examples/scaling/compose.yaml for real — Redis, three replicas, nginx on localhost:8000 —
+# with podman and podman-compose (local stand-ins for redis:7 and nginx:1.27 where no registry is reachable),
+# checked through the load balancer and taken down again: tools/compose-check. Not part of `make test` or CI (CI
+# has no podman).
+compose-check: $(STAMP)
+	PYTHON=$(abspath $(BIN))/python tools/compose-check
 
 clean:
 	rm -rf $(VENV) $(OCI_CLI_VENV) build dist *.egg-info .pytest_cache .ruff_cache

@@ -15,8 +15,9 @@ An HTML comment on the line before a block changes that:
 - `<!-- docs-test: not-runnable <reason> -->` — the block is not run (the reason is required, e.g. it needs a
   container engine or files of yours);
 - `<!-- docs-test: fixtures <dir> -->` — serve this fixture directory (relative to the repository) instead;
-- `<!-- file: <path> -->` — the block is exactly that file of the repository (a toml one is loaded as
-  fixtures; other files are run by their own tests, e.g. tests/test_docs_mcp_example.py);
+- `<!-- file: <path> -->` — the block is exactly that file of the repository, whatever its language (a toml one
+  is loaded as fixtures; other files are run by their own tests, e.g. tests/test_docs_mcp_example.py, or by a
+  tool, e.g. tools/compose-check);
 - `<!-- docs-test: http-errors -->` — a shell block whose curl calls answer 4xx on purpose.
 """
 
@@ -88,7 +89,9 @@ def blocks() -> list[Block]:
 
 
 BLOCKS = blocks()
-RUNNABLE = [b for b in BLOCKS if b.lang in ("python", "sh", "toml") and "not-runnable" not in b.notes]
+RUNNABLE = [
+    b for b in BLOCKS if (b.lang in ("python", "sh", "toml") or "file" in b.notes) and "not-runnable" not in b.notes
+]
 
 
 def test_every_annotation_is_known_and_every_skip_says_why() -> None:
