@@ -133,6 +133,10 @@ def test_redaction_rules() -> None:
     assert journal.redact("custom_param", jwt_like) == f"[redacted …{jwt_like[-6:]}]"
     assert journal.redact("state", "abc") == "abc"
     assert journal.redact("note", "x" * 500) == "x" * 200 + "…"
+    # two dots do not make a JWT: a scope of URLs (or a sentence) is kept as sent
+    scope = "https://orders.example.com/read offline_access"
+    assert journal.redact("scope", scope) == scope
+    assert journal.redact("resource", "https://api.example.com/v1.2/x") == "https://api.example.com/v1.2/x"
 
 
 def test_the_journal_is_json_in_the_store() -> None:

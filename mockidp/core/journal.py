@@ -45,12 +45,13 @@ MAX_VALUE = 200  # characters of a parameter value, name, client id, user…
 MAX_ITEMS = 50  # parameters and scopes kept
 MAX_REASON = 1000  # characters of the reason
 REDACTED = "[redacted]"
+JWT_SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")  # three base64url parts, as in a JWS
 
 
 def redact(name: str, value: str) -> str:
     if name in SECRET_PARAMS:
         return REDACTED
-    if name in TOKEN_PARAMS or (value.count(".") == 2 and len(value) > 40):  # a JWT under any name
+    if name in TOKEN_PARAMS or (len(value) > 40 and JWT_SHAPE.fullmatch(value)):  # a JWT under any name
         return f"[redacted …{value[-6:]}]" if len(value) >= 24 else REDACTED
     return value if len(value) <= MAX_VALUE else value[:MAX_VALUE] + "…"
 
