@@ -70,7 +70,6 @@ class BoundedHttpToolsProtocol(HeadDeadline, HttpToolsProtocol):
         super().__init__(*args, **kwargs)
         self._head_bytes = 0  # received since the last request ended, while no request head is complete
         self._in_body = False
-        self._head_timer: asyncio.TimerHandle | None = None
 
     def data_received(self, data: bytes) -> None:
         if not self._in_body:

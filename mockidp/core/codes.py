@@ -116,7 +116,7 @@ def redeem(
     if record is None:
         domain.store.delete(USED, code)  # no such code: nothing was used
         raise invalid_grant("The authorization code is invalid.")
-    if record["expires_at"] <= domain.clock.now():
+    if record["expires_at"] <= now:
         raise invalid_grant(f"The authorization code has expired (codes are valid {domain.settings.code_ttl} s).")
     _check_client(record["client_id"], client)
     _check_redirect(record["redirect_uri"], redirect_uri)

@@ -35,14 +35,15 @@ from mockidp.web.context import DOMAIN_KEY, DomainSelector, ServerSettings, base
 from mockidp.web.errors import NO_STORE, oauth_error, store_unavailable, unexpected_error
 from mockidp.web.forms import FORM, parse_params
 from mockidp.web.guard import BodyTimeout, deadline_receive
-from mockidp.web.interceptor import JournalNote, query_params, replaying, request_headers
+from mockidp.web.interceptor import JournalNote, journal_query, replaying, request_headers
 from mockidp.web.middleware import ECID_KEY, oracle_headers
 
 TOKEN_PATH = "/oauth2/v1/token"
 
-# A lane's result: the answer and the request parameters for the journal, or None to send the request the
-# general way (with the body messages it read replayed).
-Answered = tuple[Response, dict[str, str]] | None
+# A lane's result: the answer, the unexpected exception the answer is the 500 of (raised again once it is out),
+# and the request parameters for the journal; or None to send the request the general way (with the body
+# messages it read replayed).
+Answered = tuple[Response, Exception | None, dict[str, str]] | None
 Lane = Callable[["FastLane", Scope, Receive, IdentityDomain, dict[str, str], list[Message]], Awaitable[Answered]]
 
 
@@ -52,7 +53,7 @@ class FastLane:
         self.selector = DomainSelector(app, domains)
         self.settings = settings
         self.journal_size = settings.journal_size if settings.control else 0  # no control plane, no journal
-        self.answered = 0  # requests answered here, not the general way (the tests and bench/ read it)
+        self.answered = 0  # requests answered here, not the general way (tests/test_fast_lane.py reads it)
         self.lanes: dict[tuple[str, str], tuple[str, Lane]] = {
             ("POST", TOKEN_PATH): ("token", FastLane._token),
             ("GET", jwks.PATH): ("jwks", FastLane._jwks),
@@ -69,6 +70,12 @@ class FastLane:
         headers = request_headers(scope)
         read: list[Message] = []
         extra = oracle_headers(scope)  # first: an error body repeats the ECID
+
+        def journal(params: dict[str, str], status: int) -> None:
+            JournalNote(scope, domain, scope["path"], endpoint, params, headers, None, self.journal_size, started)(
+                status
+            )
+
         try:
             if self.settings.control and faults.queued(domain.store):
                 answered: Answered = None  # the interceptor applies it
@@ -77,33 +84,26 @@ class FastLane:
                 try:
                     answered = await answer(self, scope, receive_by_deadline, domain, headers, read)
                 except asyncio.CancelledError:  # stopped while reading: LastResort answers 503, as it is noted
-                    note = JournalNote(
-                        scope, domain, scope["path"], endpoint, {}, headers, None, self.journal_size, started
-                    )
-                    note(503)
+                    journal({}, 503)
                     raise
             if answered is not None:
-                response, params = answered
-                note = JournalNote(
-                    scope, domain, scope["path"], endpoint, params, headers, None, self.journal_size, started
-                )
-                note(response.status_code)
+                journal(answered[2], answered[0].status_code)
         except StoreUnavailable as exc:  # as health.StoreGuard answers it (unjournaled: the journal is in the store)
-            answered = store_unavailable(Request(scope), exc), {}
+            answered = store_unavailable(Request(scope), exc), None, {}
         if answered is None:
             scope.pop(ECID_KEY, None)  # the general way makes the request's ECID
             await self.app(scope, replaying(read, receive) if read else receive, send)
             return
-        response = answered[0]
+        response, unexpected, _ = answered
         self.answered += 1
-        if isinstance(response, _Failed):
+        if unexpected is not None:
             extra = []  # unexpected_error's 500 carries the ECID headers itself
         await send(
             {"type": "http.response.start", "status": response.status_code, "headers": [*response.raw_headers, *extra]}
         )
         await send({"type": "http.response.body", "body": response.body})
-        if isinstance(response, _Failed):
-            raise response.exc  # guard.LastResort logs it, as it does after Starlette's error middleware
+        if unexpected is not None:
+            raise unexpected  # guard.LastResort logs it, as it does after Starlette's error middleware
 
     # -- the lanes ------------------------------------------------------------------------------------------
 
@@ -127,7 +127,7 @@ class FastLane:
             form = parse_params(message.get("body", b"").decode("utf-8"))
         except (UnicodeDecodeError, OAuthError):
             return None  # the handler says what is wrong
-        query = query_params(scope)
+        query = journal_query(scope)
         request = Request(scope)
 
         def answer() -> Response:
@@ -135,34 +135,27 @@ class FastLane:
             body = token(domain, urls, form, headers.get("authorization"), client_recorder(request))
             return JSONResponse(body, headers=NO_STORE)
 
-        return _answered(request, answer), {**query, **form} if query else form
+        return *_answered(request, answer), {**query, **form} if query else form
 
     async def _jwks(
         self, scope: Scope, receive: Receive, domain: IdentityDomain, headers: dict[str, str], read: list[Message]
     ) -> Answered:
         if domain.settings.jwks_requires_auth:
             return None
-        return _answered(Request(scope), lambda: JSONResponse(jwks.jwks_document(domain))), query_params(scope)
+        return *_answered(Request(scope), lambda: JSONResponse(jwks.jwks_document(domain))), journal_query(scope)
 
 
-class _Failed(Response):
-    """The 500 of an unexpected exception, carrying it, so that it is raised again once the answer is out."""
-
-    def __init__(self, response: Response, exc: Exception) -> None:
-        self.__dict__.update(response.__dict__)
-        self.exc = exc
-
-
-def _answered(request: Request, answer: Callable[[], Response]) -> Response:
-    """The answer, or the error it raised rendered as the general way's exception handlers render it."""
+def _answered(request: Request, answer: Callable[[], Response]) -> tuple[Response, Exception | None]:
+    """The answer, or the error it raised rendered as the general way's exception handlers render it (with the
+    exception, when it was a bug: the 500 in the endpoint's shape, which LastResort logs after the answer)."""
     try:
-        return answer()
+        return answer(), None
     except OAuthError as exc:
-        return oauth_error(request, exc)
+        return oauth_error(request, exc), None
     except StoreUnavailable:
         raise
-    except Exception as exc:  # a bug: the 500 in the endpoint's shape; LastResort logs it after the answer
-        return _Failed(unexpected_error(request, exc), exc)
+    except Exception as exc:
+        return unexpected_error(request, exc), exc
 
 
 def _has_origin(scope: Scope) -> bool:

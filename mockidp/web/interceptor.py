@@ -78,7 +78,7 @@ class Interceptor:
         headers = request_headers(scope)
         params: dict[str, str] = {}
         if wants_params:
-            params = query_params(scope)
+            params = journal_query(scope)
             if scope["method"] == "POST" and headers.get("content-type", "").split(";", 1)[0].strip().lower() == FORM:
                 receive, form = await self._read_form(scope, receive, headers)
                 if form is not None:
@@ -237,7 +237,8 @@ def request_headers(scope: Scope) -> dict[str, str]:
     return {name.decode(): value.decode("latin-1") for name, value in scope["headers"] if name in wanted}
 
 
-def query_params(scope: Scope) -> dict[str, str]:
+def journal_query(scope: Scope) -> dict[str, str]:
+    """The query parameters as the journal and fault matching see them (leniently: the handler refuses bad ones)."""
     query = scope.get("query_string", b"")
     if not query:
         return {}
